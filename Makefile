@@ -1,0 +1,66 @@
+# Generative Atlas. `make run` serves the site on the embedded default; `make test` runs the whole suite on
+# PostgreSQL. Both create .venv and install the pinned requirements first.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/atlas
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install install-dev services chromium migrate load bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+migrate: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+load: migrate
+	$(PY) manage.py load_catalog
+
+# The web server and a Celery worker (with the reaper) together, on the SQLite-file broker unless
+# CELERY_BROKER_URL names Redis or RabbitMQ.
+run: load
+	$(PY) manage.py serve_with_worker $(HOST):$(PORT)
+
+# Start the local PostgreSQL if it is installed here and not answering (CI machines run it already).
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+
+# Browser tests drive Debian's Chromium; install it when it is missing and we may.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install-dev services chromium lint
+	DATABASE_URL=$(PG_URL) $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest
+
+# Benchmarks print figures; they are not tests. Each needs PostgreSQL; generation also needs Redis.
+bench: install-dev services
+	DATABASE_URL=$(PG_URL) $(PY) bench/bibtex.py
+	DATABASE_URL=$(PG_URL) $(PY) bench/web.py
+	DATABASE_URL=$(PG_URL) $(PY) bench/api.py
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=redis://127.0.0.1:6379/0 $(PY) bench/generation.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

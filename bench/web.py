@@ -1,0 +1,286 @@
+"""Benchmark of the web explorer (prints figures; not a test).
+
+Serves the site with gunicorn on PostgreSQL, with the catalog padded to 5,000 papers, and drives concurrent
+clients at the family page, a filtered papers list, search and a trivial Django view (/healthz/). Prints
+requests/s, p50 and p99 for each, and each page's throughput as a share of the trivial view's.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/atlas_web_bench .venv/bin/python bench/web.py
+    # options: --clients 8 --seconds 10 --workers 3 --papers 5000
+
+The database named in DATABASE_URL is created if missing and filled (it is the benchmark's own: do not point
+it at a database you care about). Client and server share the machine, so the figures include the clients'
+own CPU use; the ratio to the trivial view is the comparable number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/atlas_web_bench"
+
+TARGETS = [
+    ("trivial view", "/healthz/"),
+    ("family page", "/families/diffusion-models/"),
+    ("papers list (filtered)", "/papers/?family=diffusion-models&year_from=2010&sort=oldest"),
+    ("search", "/search/?q=diffusion"),
+]
+# fmt: off
+WORDS = [
+    "adversarial", "variational", "autoregressive", "flow", "diffusion", "energy", "transformer", "latent",
+    "score", "denoising", "attention", "sampling", "likelihood", "invertible", "langevin", "contrastive",
+    "hierarchical", "conditional", "discrete", "continuous", "image", "audio", "text", "video", "molecule",
+    "graph", "sequence", "representation", "inference", "posterior", "prior",
+]
+# fmt: on
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(*args: str, env: dict) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(papers_wanted: int, env: dict) -> None:
+    """Migrate, load the real catalog when the loader works, then pad with synthetic papers."""
+    manage("migrate", "--noinput", "-v0", env=env)
+    loaded = subprocess.run(
+        [sys.executable, "manage.py", "load_catalog"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if loaded.returncode != 0:
+        print("load_catalog failed; padding a synthetic catalog instead:", loaded.stderr.strip()[-300:])
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    pad(papers_wanted)
+
+
+def pad(papers_wanted: int) -> None:
+    from django.db import connection, transaction
+
+    from catalog.models import Family, FamilyPaper, TaxonomyNode
+    from papers.models import Author, Authorship, Paper, PaperLink, Venue
+
+    with transaction.atomic():
+        if not Family.objects.exists():
+            node = TaxonomyNode.objects.create(slug="bench", name="Bench")
+            for position, slug in enumerate(
+                [
+                    "gans",
+                    "vaes",
+                    "autoregressive-models",
+                    "normalizing-flows",
+                    "diffusion-models",
+                    "energy-based-models",
+                    "generative-transformers",
+                ]
+            ):
+                Family.objects.create(
+                    slug=slug,
+                    name=slug.replace("-", " ").title(),
+                    short_name=slug[:12],
+                    position=position,
+                    taxonomy_node=node,
+                    summary=f"{slug} summary",
+                    mechanism="Mechanism.",
+                    key_insight="Insight.",
+                    likelihood="exact",
+                    sampling="one_pass",
+                )
+        missing = papers_wanted - Paper.objects.count()
+        if missing <= 0:
+            return
+        rng = random.Random(5000)
+        families = list(Family.objects.all())
+        venues = [
+            Venue.objects.get_or_create(slug=f"bench-venue-{n}", defaults={"name": f"Bench Venue {n}"})[0]
+            for n in range(30)
+        ]
+        start = Paper.objects.count()
+        authors = Author.objects.bulk_create(
+            Author(
+                slug=f"bench-author-{start + n}",
+                given=rng.choice(["Ada", "Alan", "Grace", "Kurt"]),
+                family=f"Benchmark{start + n}",
+            )
+            for n in range(missing // 2 + 1)
+        )
+        papers = Paper.objects.bulk_create(
+            Paper(
+                citation_key=f"bench{start + n}",
+                title=" ".join(rng.sample(WORDS, 6)).capitalize(),
+                abstract=" ".join(rng.choices(WORDS, k=60)).capitalize() + ".",
+                year=rng.randint(1990, 2025),
+                venue=rng.choice(venues),
+                entry_type="inproceedings",
+                booktitle="Proceedings of the Benchmark",
+            )
+            for n in range(missing)
+        )
+        Authorship.objects.bulk_create(
+            Authorship(paper=paper, author=author, position=position)
+            for paper in papers
+            for position, author in enumerate(rng.sample(authors, 3))
+        )
+        FamilyPaper.objects.bulk_create(
+            [FamilyPaper(family=families[n % len(families)], paper=paper) for n, paper in enumerate(papers)],
+            ignore_conflicts=True,
+        )
+        PaperLink.objects.bulk_create(
+            [
+                PaperLink(source=paper, target=papers[n - 1 - rng.randrange(min(n, 50))], kind="builds_on")
+                for n, paper in enumerate(papers)
+                if n
+            ],
+            ignore_conflicts=True,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> float:
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers={"Host": "127.0.0.1"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"{path} answered {response.status}")
+    return time.perf_counter() - started
+
+
+def drive(port: int, path: str, *, clients: int, seconds: float) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        mine = []
+        while time.perf_counter() < deadline:
+            mine.append(get(port, path))
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--papers", type=int, default=5000)
+    options = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        sys.exit("bench/web.py measures the PostgreSQL setup: set DATABASE_URL=postgres://...")
+    ensure_database(url)
+    static_root = tempfile.mkdtemp(prefix="atlas-static-")
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_STATIC_ROOT": static_root,
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    prepare(options.papers, env)
+    manage("collectstatic", "--noinput", "-v0", env=env)
+
+    from papers.models import Paper
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(options.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                get(port, "/healthz/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        for _, path in TARGETS:  # warm every worker's caches and connections
+            for _ in range(options.workers * 4):
+                get(port, path)
+        print(
+            f"gunicorn {options.workers} sync workers, {options.clients} clients, "
+            f"{options.seconds:.0f} s each, {Paper.objects.count()} papers, {os.cpu_count()} CPUs"
+        )
+        print(f"{'target':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs trivial':>12}")
+        baseline = None
+        for name, path in TARGETS:
+            rate, latencies = drive(port, path, clients=options.clients, seconds=options.seconds)
+            baseline = baseline or rate
+            print(
+                f"{name:<26}{rate:>9.1f}{statistics.median(latencies) * 1000:>9.1f}"
+                f"{percentile(latencies, 0.99) * 1000:>9.1f}{rate / baseline:>11.0%}"
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(static_root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

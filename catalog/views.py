@@ -1,0 +1,130 @@
+"""Pages of the catalog: home, a family, a concept, a domain, a model or system, their indexes, search,
+lineage and the comparison of families. Reads go through catalog/pages.py, catalog/search.py and
+catalog/lineage.py; views only parse, call and render.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from catalog import lineage, pages, search
+from catalog.models import Family
+from papers.views import bibtex_download, is_partial, render_cached_page, render_page
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The trivial view: the benchmark's yardstick and a load balancer's health check."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The taxonomy, the seven families as cards, a search box. Template: catalog/home.html."""
+    context = {"tree": pages.taxonomy_tree(), "families": pages.families_for_cards()}
+    return render(request, "catalog/home.html", context)
+
+
+@require_GET
+def family_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A family with its concepts, domains, models and reading list. Template: catalog/family_content.html,
+    cached per content version."""
+
+    def build() -> dict:
+        family = pages.family_for_page(slug=slug)
+        context = {"family": family, "reading": pages.family_papers(family=family)}
+        return {
+            "html": render_to_string("catalog/family_content.html", context),
+            "title": family.name,
+            "description": family.summary,
+        }
+
+    return render_cached_page(request, key=f"family:{slug}", build=build)[0]
+
+
+@require_GET
+def family_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
+    """'Cite all': every paper of the family as one .bib file."""
+    family = get_object_or_404(Family, slug=slug)
+    papers = family.papers.order_by("year", "citation_key")
+    return bibtex_download(papers, filename=f"{slugify(family.slug)}.bib")
+
+
+@require_GET
+def concept_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/concept_list.html", {"concepts": pages.concepts_index()})
+
+
+@require_GET
+def concept_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A mechanism part and the families and papers that use it. Template: catalog/concept_detail.html."""
+    return render(request, "catalog/concept_detail.html", {"concept": pages.concept_for_page(slug=slug)})
+
+
+@require_GET
+def domain_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/domain_list.html", {"domains": pages.domains_index()})
+
+
+@require_GET
+def domain_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A domain, the families serving it with examples, its models. Template: catalog/domain_detail.html."""
+    return render(request, "catalog/domain_detail.html", {"domain": pages.domain_for_page(slug=slug)})
+
+
+@require_GET
+def model_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/model_list.html", {"models": pages.models_index()})
+
+
+@require_GET
+def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A model or system with its families, domains and paper. Template: catalog/model_detail.html."""
+    return render(request, "catalog/model_detail.html", {"model": pages.model_for_page(slug=slug)})
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Everything matching ``q``, grouped by kind. Template: catalog/search_content.html (partial ``results``
+    for htmx), cached per content version and query."""
+    text = (request.GET.get("q") or "").strip()[:200]
+    partial = is_partial(request)
+
+    def build() -> dict:
+        context = {"q": text, "results": search.search_everything(text=text)}
+        template = "catalog/search_content.html" + ("#results" if partial else "")
+        return {
+            "html": render_to_string(template, context),
+            "title": f"{text} · Search" if text else "Search",
+        }
+
+    return render_cached_page(request, key=f"search:{text}", build=build, header_query=text)[0]
+
+
+@require_GET
+def lineage_page(request: HttpRequest) -> HttpResponse:
+    """Papers over time, by family, with their lineage links. Template: catalog/lineage.html."""
+    family_slug = (request.GET.get("family") or "").strip()[:80]
+    context = {
+        "picture": lineage.lineage(family_slug=family_slug),
+        "families": Family.objects.only("slug", "short_name"),
+        "family_slug": family_slug,
+    }
+    return render_page(request, "catalog/lineage.html", context, partial="picture")
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """The families side by side, from their records. Template: catalog/compare.html."""
+    families = pages.families_for_compare()
+    rows = [
+        ("Likelihood", [family.get_likelihood_display() for family in families]),
+        ("Sampling", [family.get_sampling_display() for family in families]),
+        ("Training stability", [family.training_stability or "—" for family in families]),
+        ("Latent space", [family.latent_space or "—" for family in families]),
+    ]
+    return render(request, "catalog/compare.html", {"families": families, "rows": rows})

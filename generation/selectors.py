@@ -1,0 +1,94 @@
+"""Reads of the generation app: demos per family, job status with queue position and ETA, galleries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from generation.models import Demo, GenerationJob, Sample
+
+Status = GenerationJob.Status
+
+
+def demo_list(*, family_slug: str | None = None) -> QuerySet[Demo]:
+    demos = Demo.objects.filter(is_active=True).select_related("family")
+    return demos.filter(family_slug=family_slug) if family_slug else demos
+
+
+def demo_get(*, slug: str) -> Demo | None:
+    return demo_list().filter(slug=slug).first()
+
+
+def job_get(*, job_id) -> GenerationJob | None:
+    results = Sample.objects.order_by("position")
+    return (
+        GenerationJob.objects.select_related("demo", "demo__family")
+        .prefetch_related(Prefetch("samples", queryset=results))
+        .filter(pk=job_id)
+        .first()
+    )
+
+
+def _typical_seconds(*, demo_id: str) -> float | None:
+    """Median run time of the demo's recent successful jobs: the yardstick for a queued job's ETA."""
+    recent = (
+        GenerationJob.objects.filter(demo_id=demo_id, status=Status.SUCCEEDED)
+        .exclude(started_at=None)
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:20]
+    )
+    durations = [(end - start).total_seconds() for start, end in recent if end and start]
+    return median(durations) if durations else None
+
+
+@dataclass(frozen=True)
+class JobState:
+    job: GenerationJob
+    queue_position: int | None  # 0: next to run; None unless queued
+    eta_seconds: float | None  # until the job ends; None when unknown or finished
+
+
+def job_state(*, job: GenerationJob) -> JobState:
+    """Where the job stands: its place in its queue and an estimate of the time left."""
+    position = eta = None
+    if job.status == Status.QUEUED:
+        position = GenerationJob.objects.filter(
+            queue=job.queue, status=Status.QUEUED, created_at__lt=job.created_at
+        ).count()
+        typical = _typical_seconds(demo_id=job.demo_id)
+        eta = typical * (position + 1) if typical is not None else None
+    elif job.status == Status.RUNNING:
+        if job.progress_step and job.sampling_started_at and job.progress_total:
+            elapsed = (timezone.now() - job.sampling_started_at).total_seconds()
+            eta = max(0.0, elapsed / job.progress_step * (job.progress_total - job.progress_step))
+        else:
+            typical = _typical_seconds(demo_id=job.demo_id)
+            if typical is not None and job.started_at:
+                eta = max(0.0, typical - (timezone.now() - job.started_at).total_seconds())
+    return JobState(job=job, queue_position=position, eta_seconds=eta)
+
+
+def sample_list(*, family_slug: str | None = None, demo_slug: str | None = None) -> QuerySet[Sample]:
+    """Result samples of succeeded jobs, newest first (frames are reached through their job)."""
+    samples = (
+        Sample.objects.filter(role=Sample.Role.RESULT, job__status=Status.SUCCEEDED)
+        .select_related("job", "job__demo")
+        .order_by("-created_at", "position")
+    )
+    if family_slug:
+        samples = samples.filter(job__demo__family_slug=family_slug)
+    if demo_slug:
+        samples = samples.filter(job__demo__slug=demo_slug)
+    return samples
+
+
+def sample_get(*, sample_id) -> Sample | None:
+    return Sample.objects.select_related("job", "job__demo", "job__demo__family").filter(pk=sample_id).first()
+
+
+def sample_latest(*, family_slug: str) -> Sample | None:
+    """The newest result of a family (an image grid, or text for the sequence models): the home card's."""
+    return sample_list(family_slug=family_slug).first()

@@ -1,0 +1,184 @@
+"""API representations of demos, jobs and samples, and the input of a job request."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from generation import selectors
+from generation.models import Demo, GenerationJob, Sample
+
+
+class ParamSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["int", "float", "choice", "str"])
+    default = serializers.JSONField(help_text="Used when the request leaves the parameter out.")
+    minimum = serializers.FloatField(allow_null=True)
+    maximum = serializers.FloatField(allow_null=True)
+    choices = serializers.ListField(child=serializers.JSONField())
+    help = serializers.CharField(allow_blank=True)
+
+
+class DemoSerializer(serializers.ModelSerializer):
+    family = serializers.CharField(source="family_slug", help_text="The catalog family slug.")
+    params = ParamSerializer(source="params_schema", many=True, help_text="What a request may set.")
+    api_url = serializers.SerializerMethodField()
+    family_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Demo
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "family",
+            "family_url",
+            "model_name",
+            "citation_key",
+            "params",
+            "checkpoint_sha256",
+            "metrics",
+            "api_url",
+        ]
+
+    def get_api_url(self, demo) -> str:
+        return self._absolute(reverse("api:demo-detail", kwargs={"slug": demo.slug}))
+
+    def get_family_url(self, demo) -> str | None:
+        if demo.family_id is None:
+            return None
+        return self._absolute(demo.family.get_absolute_url())
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class SampleSerializer(serializers.ModelSerializer):
+    job = serializers.UUIDField(source="job_id", read_only=True)
+    demo = serializers.CharField(source="job.demo.slug", read_only=True)
+    family = serializers.CharField(source="job.demo.family_slug", read_only=True)
+    seed = serializers.IntegerField(source="job.seed", read_only=True)
+    # Plain text, not an enum: "role" names another choice set in the catalog (FamilyPaper.role).
+    role = serializers.CharField(read_only=True, help_text="result, or frame (a step of a trajectory).")
+    url = serializers.SerializerMethodField(help_text="The artefact's bytes, served with its content type.")
+    page_url = serializers.SerializerMethodField(help_text="The sample's permalink page.")
+
+    class Meta:
+        model = Sample
+        fields = [
+            "id",
+            "job",
+            "demo",
+            "family",
+            "seed",
+            "name",
+            "role",
+            "kind",
+            "content_type",
+            "size",
+            "url",
+            "page_url",
+            "created_at",
+        ]
+
+    def get_url(self, sample) -> str:
+        return self._absolute(sample.get_file_url())
+
+    def get_page_url(self, sample) -> str:
+        return self._absolute(sample.get_absolute_url())
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ProgressSerializer(serializers.Serializer):
+    step = serializers.IntegerField(source="progress_step")
+    total = serializers.IntegerField(source="progress_total")
+
+
+class JobSerializer(serializers.ModelSerializer):
+    demo = serializers.CharField(source="demo.slug")
+    progress = serializers.SerializerMethodField()
+    queue_position = serializers.SerializerMethodField(help_text="Jobs ahead of this one (queued jobs only).")
+    eta_seconds = serializers.SerializerMethodField(help_text="Estimated seconds until the job ends.")
+    samples = serializers.SerializerMethodField(help_text="The artefacts, once the job has succeeded.")
+    url = serializers.SerializerMethodField(help_text="This job in the API.")
+    page_url = serializers.SerializerMethodField(help_text="This job's page in the browser.")
+
+    class Meta:
+        model = GenerationJob
+        fields = [
+            "id",
+            "url",
+            "page_url",
+            "demo",
+            "status",
+            "params",
+            "seed",
+            "checkpoint_sha256",
+            "progress",
+            "queue_position",
+            "eta_seconds",
+            "attempts",
+            "worker",
+            "device",
+            "timings",
+            "error",
+            "samples",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    def _state(self, job):
+        cache = self.context.setdefault("_states", {})
+        if job.pk not in cache:
+            cache[job.pk] = selectors.job_state(job=job)
+        return cache[job.pk]
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, job) -> dict:
+        return {"step": job.progress_step, "total": job.progress_total}
+
+    def get_queue_position(self, job) -> int | None:
+        return self._state(job).queue_position
+
+    def get_eta_seconds(self, job) -> float | None:
+        eta = self._state(job).eta_seconds
+        return round(eta, 2) if eta is not None else None
+
+    @extend_schema_field(SampleSerializer(many=True))
+    def get_samples(self, job) -> list:
+        if job.status != GenerationJob.Status.SUCCEEDED:
+            return []
+        return SampleSerializer(job.samples.all(), many=True, context=self.context).data
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, job) -> str:
+        return self._absolute(reverse("api:job-detail", kwargs={"pk": job.pk}))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, job) -> str:
+        return self._absolute(job.get_absolute_url())
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class JobRequestSerializer(serializers.Serializer):
+    demo = serializers.SlugField(help_text="A demo slug from GET /api/demos/.")
+    params = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Parameter values by name (see the demo's params); left out: the demo's defaults.",
+    )
+
+
+class JobCreatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.URLField(help_text="Poll this for status, progress and samples.")
+    status = serializers.CharField()
+    reused = serializers.BooleanField(help_text="True when an identical earlier request answers this one.")

@@ -1,0 +1,524 @@
+"""Writes of the generation app: syncing demos from the zoo, requesting, cancelling, running and reaping jobs.
+
+The zoo (``generation.zoo.demos``) is imported inside the functions that need it: the Celery worker's parent
+process imports this module, and it must not import torch before it forks its children.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import ExampleModel, Family
+from generation.conf import gen_setting
+from generation.leases import job_lease
+from generation.models import Demo, GenerationJob, Sample
+
+logger = logging.getLogger(__name__)
+Status = GenerationJob.Status
+
+
+class DemoUnavailable(Exception):
+    """The demo slug is unknown or the zoo no longer lists it."""
+
+
+class JobParamsInvalid(Exception):
+    """Parameters outside the demo's schema; ``errors`` maps each field to what was wrong."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+class JobLimitExceeded(Exception):
+    """Too many active jobs for this client, or too long a queue; try again after ``retry_after`` s."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class JobCancelled(Exception):
+    """Raised from the progress callback so that the zoo's sampler stops at its next step."""
+
+
+# --- Demos -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DemoSyncReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    without_family: list[str] = field(default_factory=list)
+
+
+def _param_dict(param) -> dict:
+    return {
+        "name": param.name,
+        "kind": param.kind,
+        "default": param.default,
+        "minimum": param.minimum,
+        "maximum": param.maximum,
+        "choices": list(param.choices),
+        "help": param.help,
+    }
+
+
+def _manifest_of(zoo_demo) -> dict:
+    try:
+        manifest = zoo_demo.manifest
+    except (FileNotFoundError, KeyError, ValueError) as error:
+        logger.warning("demo %s has no readable manifest: %s", zoo_demo.slug, error)
+        return {}
+    return json.loads(json.dumps(manifest, default=str))  # JSON-safe (paths, numpy scalars)
+
+
+def _checkpoint_hash(manifest: Mapping) -> str:
+    for key in ("sha256", "checkpoint_sha256"):
+        if isinstance(manifest.get(key), str):
+            return manifest[key]
+    checkpoint = manifest.get("checkpoint")
+    if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get("sha256"), str):
+        return checkpoint["sha256"]
+    return ""
+
+
+@transaction.atomic
+def demos_sync() -> DemoSyncReport:
+    """Create or update one Demo row per zoo demo; deactivate rows the zoo no longer lists."""
+    from generation.zoo import demos as zoo
+
+    report = DemoSyncReport()
+    families = {f.slug: f for f in Family.objects.all()}
+    seen = []
+    for position, zoo_demo in enumerate(zoo.list_demos()):
+        manifest = _manifest_of(zoo_demo)
+        family = families.get(zoo_demo.family)
+        if family is None:
+            report.without_family.append(zoo_demo.slug)
+        example = None
+        if zoo_demo.citation_key:
+            example = ExampleModel.objects.filter(paper__citation_key=zoo_demo.citation_key).first()
+        values = {
+            "family_slug": zoo_demo.family,
+            "family": family,
+            "example_model": example,
+            "title": zoo_demo.title,
+            "description": zoo_demo.description,
+            "model_name": zoo_demo.model,
+            "citation_key": zoo_demo.citation_key,
+            "params_schema": [_param_dict(p) for p in zoo_demo.params],
+            "checkpoint_sha256": _checkpoint_hash(manifest),
+            "metrics": manifest.get("metrics") or {},
+            "manifest": manifest,
+            "position": position,
+            "is_active": True,
+        }
+        _, created = Demo.objects.update_or_create(slug=zoo_demo.slug, defaults=values)
+        (report.created if created else report.updated).append(zoo_demo.slug)
+        seen.append(zoo_demo.slug)
+    stale = Demo.objects.filter(is_active=True).exclude(slug__in=seen)
+    report.deactivated = list(stale.values_list("slug", flat=True))
+    stale.update(is_active=False)
+    return report
+
+
+# --- Requesting and cancelling -----------------------------------------------------------------------
+
+
+def job_queue_for(*, demo: Demo) -> str:
+    """The Celery queue for a demo's jobs: GPU when GENERATION_GPU_DEMOS names it, its family, or "*"."""
+    gpu_demos = set(gen_setting("GENERATION_GPU_DEMOS"))
+    if gpu_demos & {"*", demo.slug, demo.family_slug}:
+        return gen_setting("CELERY_GPU_QUEUE")
+    return gen_setting("CELERY_CPU_QUEUE")
+
+
+def job_cache_key(*, demo: Demo, params: Mapping) -> str:
+    canonical = json.dumps(
+        {"demo": demo.slug, "params": params, "checkpoint": demo.checkpoint_sha256},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def job_validate_params(*, demo: Demo, raw: Mapping) -> dict:
+    """The zoo's validation, plus the site's own caps (n <= GENERATION_MAX_SAMPLES)."""
+    from generation.zoo import demos as zoo
+
+    try:
+        params = zoo.validate_params(zoo.get_demo(demo.slug), raw)
+    except KeyError as error:
+        raise DemoUnavailable(demo.slug) from error
+    except zoo.ParamError as error:
+        raise JobParamsInvalid(error.errors) from error
+    cap = gen_setting("GENERATION_MAX_SAMPLES")
+    if isinstance(params.get("n"), int) and params["n"] > cap:
+        raise JobParamsInvalid({"n": f"at most {cap} samples per request"})
+    return params
+
+
+def _check_limits(*, client: str) -> None:
+    active_cap = gen_setting("GENERATION_MAX_ACTIVE_PER_CLIENT")
+    if client and GenerationJob.objects.filter(client=client, status__in=GenerationJob.ACTIVE).count() >= (
+        active_cap
+    ):
+        raise JobLimitExceeded(
+            f"you have {active_cap} jobs queued or running; wait for one to finish", retry_after=5
+        )
+    queue_cap = gen_setting("GENERATION_MAX_QUEUED")
+    if GenerationJob.objects.filter(status=Status.QUEUED).count() >= queue_cap:
+        raise JobLimitExceeded(f"the queue is full ({queue_cap} jobs); try again shortly", retry_after=30)
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    job: GenerationJob
+    # True when an identical earlier request (same demo, parameters, seed, checkpoint) answers this one.
+    reused: bool
+
+
+def _enqueue(job: GenerationJob) -> None:
+    """Send the job's task once the surrounding transaction commits (never for a rolled back one)."""
+    from generation.tasks import run_job
+
+    job_id, queue = str(job.pk), job.queue
+    transaction.on_commit(lambda: run_job.apply_async((job_id,), queue=queue))
+
+
+def job_request(*, demo_slug: str, raw_params: Mapping, client: str = "") -> JobRequest:
+    """Validate, then reuse an identical job or create a queued one whose task is sent after commit."""
+    demo = Demo.objects.filter(slug=demo_slug, is_active=True).first()
+    if demo is None:
+        raise DemoUnavailable(demo_slug)
+    params = job_validate_params(demo=demo, raw=raw_params)
+    key = job_cache_key(demo=demo, params=params)
+    with transaction.atomic():
+        existing = sorted(
+            GenerationJob.objects.filter(cache_key=key).filter(
+                Q(status=Status.SUCCEEDED) | Q(status__in=GenerationJob.ACTIVE, cancel_requested=False)
+            ),
+            key=lambda j: (j.status != Status.SUCCEEDED, -j.created_at.timestamp()),
+        )
+        if existing:
+            return JobRequest(job=existing[0], reused=True)
+        _check_limits(client=client)
+        now = timezone.now()
+        job = GenerationJob.objects.create(
+            demo=demo,
+            params=params,
+            seed=int(params.get("seed", 0)),
+            checkpoint_sha256=demo.checkpoint_sha256,
+            cache_key=key,
+            queue=job_queue_for(demo=demo),
+            client=client[:120],
+            enqueued_at=now,
+        )
+        _enqueue(job)
+    return JobRequest(job=job, reused=False)
+
+
+@transaction.atomic
+def job_cancel(*, job_id) -> GenerationJob:
+    """A queued job is cancelled at once (its task will find it so); a running one stops at its next step."""
+    job = GenerationJob.objects.select_for_update().get(pk=job_id)
+    if job.status == Status.QUEUED:
+        job.status = Status.CANCELLED
+        job.cancel_requested = True
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "cancel_requested", "finished_at"])
+    elif job.status == Status.RUNNING and not job.cancel_requested:
+        job.cancel_requested = True
+        job.save(update_fields=["cancel_requested"])
+    return job
+
+
+# --- Running (the worker side) -------------------------------------------------------------------------
+
+
+def _finish(job_id, *, status: str, error: str = "", timings: Mapping | None = None) -> None:
+    fields = {"status": status, "finished_at": timezone.now(), "error": error[:4000]}
+    if timings is not None:
+        fields["timings"] = dict(timings)
+    GenerationJob.objects.filter(pk=job_id).update(**fields)
+
+
+def _claim(*, job_id, worker: str, device: str, lease) -> GenerationJob | None:
+    """Move the job to running for this attempt, or say (None) that there is nothing to do."""
+    max_attempts = gen_setting("GENERATION_MAX_ATTEMPTS")
+    stale_before = timezone.now() - timedelta(seconds=gen_setting("GENERATION_HEARTBEAT_TIMEOUT"))
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in GenerationJob.FINISHED:
+            return None
+        alive = job.heartbeat_at is not None and job.heartbeat_at > stale_before
+        if job.status == Status.RUNNING and not lease.exclusive and alive:
+            return None  # a live runner elsewhere (no lease on this database: trust the heartbeat)
+        if job.cancel_requested:
+            _finish(job.pk, status=Status.CANCELLED)
+            return None
+        if job.attempts >= max_attempts:
+            _finish(
+                job.pk,
+                status=Status.FAILED,
+                error=f"gave up after {job.attempts} attempts: the worker running it was lost each time",
+            )
+            return None
+        now = timezone.now()
+        job.status = Status.RUNNING
+        job.attempts += 1
+        job.worker = worker[:200]
+        job.worker_pid = os.getpid()
+        job.device = device
+        job.started_at = now
+        job.heartbeat_at = now
+        job.sampling_started_at = None
+        job.progress_step = 0
+        job.error = ""
+        job.save()
+        return job
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the job's heartbeat while it runs, even through one long step (model load, a slow batch)."""
+
+    def __init__(self, job_id):
+        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        interval = gen_setting("GENERATION_HEARTBEAT_SECONDS")
+        try:
+            while not self.stopped.wait(interval):
+                GenerationJob.objects.filter(pk=self.job_id, status=Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()  # this thread's own connection
+
+
+class _Progress:
+    """The zoo's progress callback: writes step/total at a bounded rate and stops a cancelled job."""
+
+    def __init__(self, job_id, started: float):
+        self.job_id = job_id
+        self.started = started
+        self.first_step_at: float | None = None
+        self.interval = gen_setting("GENERATION_PROGRESS_INTERVAL")
+        self.last_write = 0.0
+        # Only the newest frame is kept; the next progress update writes it, at most once per interval.
+        self.pending_preview = None
+        self.last_preview = float("-inf")
+        # Test hook, never set in production: kill this worker process at this step (crash recovery tests).
+        self.kill_at = int(os.environ.get("GENERATION_TEST_KILL_AT_STEP", "0") or 0)
+
+    def __call__(self, step: int, total: int) -> None:
+        now = time.monotonic()
+        if self.kill_at and step >= self.kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        fields = {}
+        if self.first_step_at is None:
+            self.first_step_at = now
+            fields["sampling_started_at"] = timezone.now()
+        show_preview = self.pending_preview is not None and now - self.last_preview >= self.interval
+        if fields or show_preview or now - self.last_write >= self.interval or step >= total:
+            self.last_write = now
+            total = max(int(total), 1)
+            fields.update(progress_step=min(max(int(step), 0), total), progress_total=total)
+            if show_preview:
+                self.last_preview = now
+                fields.update(preview_name=self._write_preview(), preview_step=fields["progress_step"])
+            fields["heartbeat_at"] = timezone.now()
+            updated = GenerationJob.objects.filter(pk=self.job_id, cancel_requested=False).update(**fields)
+            if not updated:
+                raise JobCancelled()
+        elif GenerationJob.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+            raise JobCancelled()
+
+    def preview(self, artefact) -> None:
+        """The zoo's preview callback: keep the newest PNG frame; ``__call__`` stores it (rate-limited)."""
+        if artefact.content_type == "image/png":
+            self.pending_preview = artefact
+
+    def _write_preview(self) -> str:
+        """Overwrite the job's one preview file (a deterministic name, so retries and frames replace it)."""
+        name = preview_name(self.job_id)
+        default_storage.delete(name)
+        stored = default_storage.save(name, ContentFile(self.pending_preview.data))
+        self.pending_preview = None
+        return stored
+
+
+def preview_name(job_id) -> str:
+    """Where a running job's newest intermediate frame lives in the default storage."""
+    return f"generation/previews/{job_id}.png"
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _sample_metadata(artefact, metadata: Mapping) -> dict:
+    """The run's metadata (JSON-safe), plus the opening of a text artefact for galleries and cards."""
+    data = json.loads(json.dumps(metadata, default=str))
+    if artefact.content_type.startswith("text/"):
+        data["preview"] = artefact.data[:600].decode("utf-8", errors="replace")
+    return data
+
+
+def _store(*, job: GenerationJob, artefacts, metadata: Mapping) -> list[Sample]:
+    """Write the artefacts through the default storage, then the rows, in one transaction with the status."""
+    saved = []
+    try:
+        for artefact in artefacts:
+            name = _SAFE_NAME.sub("-", artefact.name) or "artefact"
+            path = default_storage.save(
+                f"generation/{job.pk}/a{job.attempts}-{name}", ContentFile(artefact.data)
+            )
+            saved.append((artefact, path))
+        with transaction.atomic():
+            locked = GenerationJob.objects.select_for_update().get(pk=job.pk)
+            if locked.status != Status.RUNNING or locked.attempts != job.attempts:
+                raise _LostRun()
+            samples = [
+                Sample.objects.create(
+                    job=job,
+                    name=artefact.name,
+                    role=artefact.role if artefact.role in Sample.Role.values else Sample.Role.RESULT,
+                    kind=artefact.content_type.split("/", 1)[0],
+                    content_type=artefact.content_type,
+                    file=path,
+                    size=len(artefact.data),
+                    position=position,
+                    metadata=_sample_metadata(artefact, metadata),
+                )
+                for position, (artefact, path) in enumerate(saved)
+            ]
+            job.status = Status.SUCCEEDED
+            job.finished_at = timezone.now()
+            job.progress_step = job.progress_total = max(locked.progress_total, 1)
+            job.save(update_fields=["status", "finished_at", "progress_step", "progress_total", "timings"])
+        return samples
+    except BaseException:
+        for _, path in saved:
+            default_storage.delete(path)
+        raise
+
+
+class _LostRun(Exception):
+    """Another attempt took the job over (or it was reaped) while this one ran: keep nothing."""
+
+
+# How long a delivery waits for a job's lease before taking it for a duplicate (see leases.job_lease).
+LEASE_WAIT_SECONDS = 2.0
+
+
+def job_run(*, job_id, worker: str = "", device: str = "cpu") -> str:
+    """Run one delivery of a job's task. Idempotent: returns what happened, never makes a second sample."""
+    with job_lease(job_id, wait=LEASE_WAIT_SECONDS) as lease:
+        if not lease.acquired:
+            return "busy"  # another live process runs this job now: this delivery is a duplicate
+        job = _claim(job_id=job_id, worker=worker, device=device, lease=lease)
+        if job is None:
+            return "skipped"
+        queue_wait = (job.started_at - (job.enqueued_at or job.created_at)).total_seconds()
+        heartbeat = _Heartbeat(job.pk)
+        heartbeat.start()
+        started = time.monotonic()
+        progress = _Progress(job.pk, started)
+        try:
+            from generation.zoo import demos as zoo  # already imported by a worker child; timed as load
+
+            result = zoo.run_demo(
+                job.demo.slug, dict(job.params), device=device, progress=progress, preview=progress.preview
+            )
+            sampled = time.monotonic()
+            first = progress.first_step_at or started
+            job.timings = {
+                "queue_wait": round(queue_wait, 4),
+                "load": round(first - started, 4),
+                "sampling": round(sampled - first, 4),
+                **{f"zoo_{k}": v for k, v in (result.metadata.get("timings") or {}).items()},
+            }
+            _store(job=job, artefacts=result.artefacts, metadata=result.metadata)
+            job.timings["store"] = round(time.monotonic() - sampled, 4)
+            job.timings["total"] = round(queue_wait + time.monotonic() - started, 4)
+            GenerationJob.objects.filter(pk=job.pk).update(timings=job.timings)
+            return "succeeded"
+        except JobCancelled:
+            _finish(job.pk, status=Status.CANCELLED)
+            return "cancelled"
+        except _LostRun:
+            return "lost"
+        except Exception as error:
+            logger.exception("generation job %s failed", job.pk)
+            _finish(job.pk, status=Status.FAILED, error=f"{type(error).__name__}: {error}")
+            return "failed"
+        finally:
+            heartbeat.stopped.set()
+            heartbeat.join(timeout=5)
+
+
+# --- Reaping -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReapReport:
+    requeued: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    resent: list[str] = field(default_factory=list)
+
+
+def jobs_reap() -> ReapReport:
+    """Re-queue running jobs whose worker stopped heartbeating (fail them after N attempts), and send again
+    queued jobs that nobody picked up for long (a message the broker lost). Safe to run anywhere, often."""
+    report = ReapReport()
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=gen_setting("GENERATION_HEARTBEAT_TIMEOUT"))
+    max_attempts = gen_setting("GENERATION_MAX_ATTEMPTS")
+    stale = GenerationJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before)
+    for job_id in stale.values_list("pk", flat=True):
+        with job_lease(job_id) as lease:
+            if not lease.acquired:
+                continue  # its runner is alive (it holds the lease), merely slow to beat
+            with transaction.atomic():
+                job = GenerationJob.objects.select_for_update().get(pk=job_id)
+                if job.status != Status.RUNNING or job.heartbeat_at >= stale_before:
+                    continue
+                if job.attempts >= max_attempts:
+                    _finish(job.pk, status=Status.FAILED, error=f"worker lost {job.attempts} times")
+                    report.failed.append(str(job.pk))
+                    continue
+                job.status = Status.QUEUED
+                job.enqueued_at = now
+                job.save(update_fields=["status", "enqueued_at"])
+                _enqueue(job)
+                report.requeued.append(str(job.pk))
+    forgotten_before = now - timedelta(seconds=gen_setting("GENERATION_REQUEUE_QUEUED_AFTER"))
+    with transaction.atomic():
+        forgotten = GenerationJob.objects.select_for_update(skip_locked=True).filter(
+            status=Status.QUEUED, enqueued_at__lt=forgotten_before
+        )
+        for job in forgotten:
+            job.enqueued_at = now
+            job.save(update_fields=["enqueued_at"])
+            _enqueue(job)
+            report.resent.append(str(job.pk))
+    return report

@@ -1,0 +1,29 @@
+"""Celery tasks: thin wrappers that pass a job id to a service. Options (late ack, reject on a lost worker,
+time limits) are explicit here so that they hold whatever the global Celery settings say."""
+
+from celery import shared_task
+
+from generation import services
+from generation.conf import gen_setting
+from generation.worker import worker_device
+
+
+@shared_task(
+    bind=True,
+    name="generation.run_job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=gen_setting("GENERATION_SOFT_TIME_LIMIT"),
+    time_limit=gen_setting("GENERATION_HARD_TIME_LIMIT"),
+)
+def run_job(self, job_id: str) -> str:
+    """Run (or, on a duplicate delivery, skip) one generation job."""
+    return services.job_run(job_id=job_id, worker=self.request.hostname or "", device=worker_device())
+
+
+@shared_task(name="generation.reap_jobs", ignore_result=True, acks_late=True)
+def reap_jobs() -> dict:
+    """Re-queue or fail jobs whose worker was lost; re-send forgotten queued jobs."""
+    report = services.jobs_reap()
+    return {"requeued": report.requeued, "failed": report.failed, "resent": report.resent}

@@ -1,0 +1,254 @@
+"""A GPT-style decoder over the characters of names: the generative-transformer family.
+
+Follows radford2018improving (a decoder-only transformer trained to predict the next token) built from the
+causal self-attention blocks of vaswani2017attention, laid out like nanoGPT's model.py. The model is exact
+in likelihood: p(name) = prod_t p(c_t | c_<t), each factor a softmax over the 27 characters of chars.py.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from generation.zoo import text_metrics
+from generation.zoo.chars import IGNORE, STOI, VOCAB_SIZE, check_prefix, decode
+from generation.zoo.demos import Artefact, Demo, Param, ParamError, generator_for, n_param, seed_param
+from generation.zoo.name_training import fit_next_character
+from generation.zoo.registry import ZooModel, load
+
+CITATION = "radford2018improving"
+
+
+@dataclass
+class Config:
+    vocab_size: int = VOCAB_SIZE  # 26 letters + the boundary mark
+    block_size: int = 16  # context length: '.' + the longest name the model reads
+    n_layer: int = 3  # transformer blocks
+    n_head: int = 4  # attention heads per block
+    n_embd: int = 64  # residual stream width
+    dropout: float = 0.0  # on attention weights and residual branches, training only
+    steps: int = 1000  # optimiser steps
+    batch: int = 128  # names per step
+    lr: float = 2e-3  # AdamW peak learning rate (one-cycle schedule)
+    eval_every: int = 250  # steps between validation passes; the best validation checkpoint is kept
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: Config):
+        super().__init__()
+        assert config.n_embd % config.n_head == 0, "n_embd must be a multiple of n_head"
+        self.n_head = config.n_head
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd)
+        self.proj = nn.Linear(config.n_embd, config.n_embd)
+        self.dropout = config.dropout
+        self.resid_drop = nn.Dropout(config.dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)  # each (B, T, C)
+        d = C // self.n_head
+        q, k, v = (t.view(B, T, self.n_head, d).transpose(1, 2) for t in (q, k, v))  # each (B, h, T, d)
+        # is_causal masks position t from every later position: the autoregressive constraint.
+        y = F.scaled_dot_product_attention(
+            q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
+        )  # (B, h, T, d)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_drop(self.proj(y))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, config: Config):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(config.n_embd)
+        self.attn = CausalSelfAttention(config)
+        self.ln2 = nn.LayerNorm(config.n_embd)
+        self.mlp = nn.Sequential(
+            nn.Linear(config.n_embd, 4 * config.n_embd),
+            nn.GELU(),
+            nn.Linear(4 * config.n_embd, config.n_embd),
+            nn.Dropout(config.dropout),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self, config: Config):
+        super().__init__()
+        self.config = config
+        self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
+        self.pos_emb = nn.Embedding(config.block_size, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd)
+        self.head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():  # GPT-2's scaled init of the residual projections
+            if name.endswith("proj.weight") or name.endswith("mlp.2.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, nn.Linear | nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        """idx: (B, T) token ids, T <= block_size. Returns logits (B, T, V) and the mean NLL per character."""
+        T = idx.shape[1]
+        assert self.config.block_size >= T, f"sequence of {T} exceeds block_size {self.config.block_size}"
+        pos = torch.arange(T, device=idx.device)
+        x = self.drop(self.tok_emb(idx) + self.pos_emb(pos))  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)
+        logits = self.head(self.ln_f(x))  # (B, T, V)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
+        return logits, loss
+
+
+def build(config: Config) -> GPT:
+    return GPT(config)
+
+
+def nats_per_char(model: GPT, names: list[str]) -> float:
+    return text_metrics.nats_per_char(model, names, block_size=model.config.block_size)
+
+
+def fit(model: GPT, config: Config, *, generator: torch.Generator, log: Callable[[int, dict], None]) -> dict:
+    """Next-character cross-entropy with AdamW; keeps the weights of the best validation nats/char."""
+    return fit_next_character(model, config, generator=generator, log=log)
+
+
+@torch.inference_mode()
+def generate(
+    model: GPT,
+    n: int,
+    *,
+    generator: torch.Generator,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    prefix: str = "",
+    max_length: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
+    """Sample n names starting with ``prefix``, rerunning the decoder on the growing context each step.
+
+    temperature divides the logits; top_k keeps only the k likeliest characters at each step (None: all).
+    """
+    assert temperature > 0, "temperature must be positive"
+    assert top_k is None or top_k >= 1, "top_k must be at least 1"
+    prefix = check_prefix(prefix)
+    max_length = max_length or model.config.block_size - 1
+    model.eval()
+    device = next(model.parameters()).device
+    idx = torch.tensor([[STOI["."]] + [STOI[ch] for ch in prefix]]).repeat(n, 1)  # (n, 1 + len(prefix))
+    done = torch.zeros(n, dtype=torch.bool)
+    out = idx[:, 1:].tolist()
+    total = max(0, max_length - len(prefix))
+    for step in range(total):
+        if progress is not None:
+            progress(step, total)
+        logits, _ = model(idx[:, -model.config.block_size :].to(device))
+        logits = logits.cpu()  # draws happen on the CPU with the caller's generator: same names on any device
+        logits = logits[:, -1] / temperature  # (n, V)
+        if top_k is not None:
+            kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, -1:]  # (n, 1)
+            logits = logits.masked_fill(logits < kth, float("-inf"))
+        nxt = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)  # (n, 1)
+        done |= nxt[:, 0] == STOI["."]
+        for row in range(n):
+            if not done[row]:
+                out[row].append(int(nxt[row, 0]))
+        if done.all():
+            break
+        idx = torch.cat([idx, nxt], dim=1)
+    if progress is not None:
+        progress(total, total)
+    return [decode(tokens) for tokens in out]
+
+
+def sample(
+    model: GPT,
+    n: int,
+    *,
+    generator: torch.Generator,
+    device: str = "cpu",
+    progress: Callable[[int, int], None] | None = None,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    prefix: str = "",
+) -> list[str]:
+    """The registry's sampling entry point; the model already lives on ``device``."""
+    return generate(
+        model, n, generator=generator, temperature=temperature, top_k=top_k, prefix=prefix, progress=progress
+    )
+
+
+# --- the shipped model and its demo -----------------------------------------------------------------------
+
+MODELS = (
+    ZooModel(
+        name="gpt-names",
+        family="generative-transformers",
+        module=__name__,
+        kind="text",
+        title="GPT-style decoder over the characters of names",
+        citation_key=CITATION,
+        seed=0,
+    ),
+)
+
+
+def _run_names(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
+    try:
+        prefix = check_prefix(params["prefix"])
+    except ValueError as error:
+        raise ParamError({"prefix": str(error)}) from None
+    model = load("gpt-names", device=device)
+    names = sample(
+        model,
+        params["n"],
+        generator=generator_for(params["seed"]),
+        progress=progress,
+        temperature=params["temperature"],
+        top_k=params["top_k"] or None,
+        prefix=prefix,
+    )
+    text = "".join(f"{name.capitalize()}\n" for name in names)
+    return [Artefact("names.txt", "text/plain", text.encode())], {"names": names}
+
+
+DEMOS = (
+    Demo(
+        slug="gpt-names",
+        family="generative-transformers",
+        title="GPT: new names, one character at a time",
+        description="A small decoder-only transformer with causal self-attention continues a prefix "
+        "letter by letter. Temperature flattens or sharpens each choice; top-k keeps only the k likeliest "
+        "letters.",
+        model="gpt-names",
+        params=(
+            seed_param(),
+            n_param(),
+            Param("temperature", "float", 1.0, 0.1, 2.0, help="Divides the logits of every next letter."),
+            Param(
+                "top_k", "int", 0, 0, 27, help="Keep the k likeliest letters at each step (0: all of them)."
+            ),
+            Param("prefix", "str", "", 0, 10, help="Letters every name starts with (a-z, may be empty)."),
+        ),
+        citation_key=CITATION,
+        run=_run_names,
+    ),
+)

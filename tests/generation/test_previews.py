@@ -1,0 +1,89 @@
+"""Intermediate previews: a running job's newest frame is stored (one file per job, no Sample rows), served
+as a PNG with nosniff, and shown by the polled job partial while the job runs."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.urls import reverse
+
+from generation import services
+from generation.models import GenerationJob, Sample
+from generation.zoo.demos import Artefact
+
+pytestmark = pytest.mark.django_db
+Status = GenerationJob.Status
+HTMX = {"HTTP_HX_REQUEST": "true"}
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _diffusion_job(demos, **params) -> GenerationJob:
+    demo = demos["ddpm-digits"]
+    with transaction.atomic():
+        return services.job_request(
+            demo_slug=demo.slug, raw_params={"n": 1, "seed": 0, "steps": 4, "frames": 4, **params}
+        ).job
+
+
+def test_job_run_records_the_newest_frame_and_stores_samples_once(client, demos, settings):
+    settings.GENERATION_PROGRESS_INTERVAL = 0.0  # every frame is written: the last one is the newest
+    job = _diffusion_job(demos)
+    assert services.job_run(job_id=job.pk, worker="test@here") == "succeeded"
+    job.refresh_from_db()
+    assert job.preview_name == services.preview_name(job.pk)
+    assert job.preview_step == job.progress_total == 4
+    frames = list(job.samples.filter(role="frame").order_by("file"))
+    assert len(frames) == 4 and Sample.objects.filter(job=job).count() == 5  # no Sample rows for previews
+    response = client.get(reverse("generation:job-preview", kwargs={"pk": job.pk}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content)
+    with frames[-1].file.open("rb") as handle:
+        assert body == handle.read()  # the preview is the trajectory's last frame
+    # The finished partial shows the results, not the preview.
+    html = client.get(job.get_absolute_url(), **HTMX).content.decode()
+    assert "job-preview" not in html
+
+
+def test_previews_are_rate_limited_and_replace_each_other(demos, settings):
+    settings.GENERATION_PROGRESS_INTERVAL = 3600.0
+    job = _diffusion_job(demos)
+    GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
+    progress = services._Progress(job.pk, started=0.0)
+    progress.preview(Artefact("frame-1.png", "image/png", PNG + b"one", "frame"))
+    progress(1, 10)
+    job.refresh_from_db()
+    assert job.preview_step == 1
+    with default_storage.open(job.preview_name, "rb") as handle:
+        assert handle.read() == PNG + b"one"
+    progress.preview(Artefact("frame-2.png", "image/png", PNG + b"two", "frame"))
+    progress(2, 10)  # within the interval: not written yet
+    job.refresh_from_db()
+    assert job.preview_step == 1
+    progress.last_preview = float("-inf")  # the interval has passed
+    progress.preview(Artefact("note.txt", "text/plain", b"not an image", "frame"))  # ignored
+    progress(3, 10)
+    job.refresh_from_db()
+    assert job.preview_step == 3 and job.preview_name == services.preview_name(job.pk)
+    with default_storage.open(job.preview_name, "rb") as handle:
+        assert handle.read() == PNG + b"two"
+
+
+def test_the_running_partial_shows_the_preview_and_no_preview_is_a_404(client, demos, settings):
+    settings.GENERATION_PROGRESS_INTERVAL = 0.0
+    job = _diffusion_job(demos)
+    url = reverse("generation:job-preview", kwargs={"pk": job.pk})
+    assert client.get(url).status_code == 404
+    html = client.get(job.get_absolute_url(), **HTMX).content.decode()
+    assert "job-preview" not in html
+    GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
+    progress = services._Progress(job.pk, started=0.0)
+    progress.preview(Artefact("frame-0003.png", "image/png", PNG + b"frame", "frame"))
+    progress(3, 4)
+    html = client.get(job.get_absolute_url(), **HTMX).content.decode()
+    assert f'<img src="{url}?step=3"' in html and "step 3 of 4" in html and "hx-trigger" in html
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert (
+        response["X-Content-Type-Options"] == "nosniff"
+        and b"".join(response.streaming_content) == PNG + b"frame"
+    )

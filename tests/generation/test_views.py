@@ -1,0 +1,112 @@
+"""The generation pages and htmx partials through the test client."""
+
+import pytest
+from django.urls import reverse
+
+from generation import services
+from generation.models import GenerationJob
+from tests.generation.test_services import first_demo, small
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_the_demo_panel_is_built_from_the_parameter_schema(client, demos):
+    demo = first_demo(demos)
+    url = reverse("generation:family-demo", kwargs={"slug": demo.family_slug})
+    page = client.get(url)
+    assert page.status_code == 200 and b"<html" in page.content
+    partial = client.get(url, **HTMX)
+    html = partial.content.decode()
+    assert "<html" not in html and partial["Vary"] and "HX-Request" in partial["Vary"]
+    assert f'hx-post="{reverse("generation:job-create", kwargs={"slug": demo.slug})}"' in html
+    for param in demo.params_schema:
+        assert f'name="{param["name"]}"' in html
+    n = demo.param("n")
+    assert f'max="{n["maximum"]}"' in html and f'min="{n["minimum"]}"' in html
+    assert client.get(reverse("generation:family-demo", kwargs={"slug": "no-such-family"})).status_code == 404
+
+
+def test_the_form_creates_a_job_and_answers_with_the_polling_partial(client, demos):
+    demo = first_demo(demos)
+    create = reverse("generation:job-create", kwargs={"slug": demo.slug})
+    response = client.post(create, {"n": "1", "seed": "3"}, **HTMX)
+    assert response.status_code == 200
+    job = GenerationJob.objects.get()
+    html = response.content.decode()
+    assert f'id="job-{job.pk}"' in html and "hx-trigger=" in html and "<progress" in html
+    assert job.client.startswith("ip:") and job.params["n"] == 1 and job.seed == 3
+    # Without JavaScript: a redirect to the job's page, which reloads itself (noscript) while active.
+    plain = client.post(create, {"n": "1", "seed": "4"})
+    assert plain.status_code == 302
+    page = client.get(plain["Location"])
+    assert page.status_code == 200 and b'<noscript><meta http-equiv="refresh"' in page.content
+
+
+def test_form_errors_name_the_field(client, demos):
+    demo = first_demo(demos)
+    create = reverse("generation:job-create", kwargs={"slug": demo.slug})
+    response = client.post(create, {"n": "1000"}, **HTMX)
+    assert response.status_code == 200 and b'role="alert"' in response.content and b"n" in response.content
+    assert client.post(create, {"n": "1000"}).status_code == 400
+    assert not GenerationJob.objects.exists()
+
+
+def test_the_form_answers_429_under_the_limits(client, demos, settings):
+    demo = first_demo(demos)
+    settings.GENERATION_MAX_ACTIVE_PER_CLIENT = 1
+    create = reverse("generation:job-create", kwargs={"slug": demo.slug})
+    assert client.post(create, {"n": "1", "seed": "1"}).status_code == 302
+    refused = client.post(create, {"n": "1", "seed": "2"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    settings.GENERATION_MAX_ACTIVE_PER_CLIENT = 100
+    settings.GENERATION_RATE_ANON = "1/minute"
+    throttled = client.post(create, {"n": "1", "seed": "3"})
+    assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
+
+
+def test_the_final_fragment_stops_polling_and_shows_the_samples(client, demos):
+    demo = first_demo(demos)
+    job = services.job_request(demo_slug=demo.slug, raw_params=small(demo)).job
+    url = reverse("generation:job-detail", kwargs={"pk": job.pk})
+    assert "hx-trigger" in client.get(url, **HTMX).content.decode()
+    services.job_run(job_id=job.pk)
+    html = client.get(url, **HTMX).content.decode()
+    assert f'id="job-{job.pk}"' in html and "hx-trigger" not in html and "hx-get" not in html
+    result = job.samples.get(role="result")
+    assert result.get_absolute_url() in html
+    assert result.get_file_url() in html or result.metadata.get("preview", "")[:20] in html
+
+
+def test_sample_permalink_artefact_gallery_and_thumbnail(client, demos):
+    demo = first_demo(demos)
+    job = services.job_request(demo_slug=demo.slug, raw_params=small(demo)).job
+    services.job_run(job_id=job.pk)
+    sample = job.samples.get(role="result")
+    page = client.get(sample.get_absolute_url()).content.decode()
+    assert str(job.seed) in page and job.checkpoint_sha256 in page and "Generate again" in page
+    for label in ("Waiting in the queue", "Sampling", "Request to result"):
+        assert label in page
+    artefact = client.get(sample.get_file_url())
+    assert artefact["Content-Type"].split(";")[0] == sample.content_type
+    assert artefact["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(artefact.streaming_content) == sample.file.open("rb").read()
+    gallery = client.get(reverse("generation:family-gallery", kwargs={"slug": demo.family_slug}))
+    assert sample.get_absolute_url() in gallery.content.decode()
+    thumbnail = client.get(reverse("generation:family-latest-thumbnail", kwargs={"slug": demo.family_slug}))
+    if sample.kind == "image":
+        assert sample.get_file_url() in thumbnail.content.decode()
+    empty = client.get(reverse("generation:family-latest-thumbnail", kwargs={"slug": "nobody"}))
+    assert empty.status_code == 200 and b"<img" not in empty.content
+
+
+def test_an_artefact_with_an_unexpected_type_is_a_download(client, demos):
+    demo = first_demo(demos)
+    job = services.job_request(demo_slug=demo.slug, raw_params=small(demo)).job
+    services.job_run(job_id=job.pk)
+    sample = job.samples.get(role="result")
+    sample.content_type = "text/html"
+    sample.save()
+    response = client.get(sample.get_file_url())
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
