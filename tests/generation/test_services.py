@@ -182,7 +182,10 @@ def test_run_in_process_stores_artefacts_once(demos):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_delivery_while_another_process_holds_the_lease_is_a_duplicate(demos):
+def test_a_delivery_while_another_process_holds_the_lease_is_a_duplicate(demos, settings):
+    # The job commits here, so its task is really sent: to a queue no worker of this session consumes, or a
+    # worker left running by an earlier test could take the job (and its lease) before this test does.
+    settings.CELERY_CPU_QUEUE = IDLE_QUEUE
     demo = first_demo(demos)
     job = _queued(demo)
     other = connections.create_connection("default")
@@ -190,7 +193,8 @@ def test_a_delivery_while_another_process_holds_the_lease_is_a_duplicate(demos):
         with other.cursor() as cursor:
             from generation.leases import _lock_key
 
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key(job.pk)])
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(job.pk)])
+            assert cursor.fetchone()[0], "somebody else holds the job's lease"
         assert services.job_run(job_id=job.pk) == "busy"
         job.refresh_from_db()
         assert job.status == Status.QUEUED and job.attempts == 0
@@ -250,7 +254,8 @@ def test_the_reaper_leaves_a_live_runner_alone_and_resends_forgotten_jobs(demos,
         with other.cursor() as cursor:
             from generation.leases import _lock_key
 
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key(job.pk)])
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(job.pk)])
+            assert cursor.fetchone()[0], "somebody else holds the job's lease"
         assert services.jobs_reap().requeued == []
     finally:
         other.close()
