@@ -1,6 +1,7 @@
 """The demo form, built from a demo's parameter schema (the zoo's Param list) so new demos need no code."""
 
 from django import forms
+from django.core.validators import RegexValidator
 
 from generation.models import Demo
 
@@ -23,9 +24,15 @@ def demo_form_class(demo: Demo) -> type[forms.Form]:
                 options["min_value"] = param["minimum"]
             if param.get("maximum") is not None:
                 options["max_value"] = param["maximum"]
+        if param.get("pattern"):
+            message = param.get("pattern_error") or f"Must match {param['pattern']}."
+            options["validators"] = [RegexValidator(rf"\A(?:{param['pattern']})\Z", message)]
         field = field_class(**options)
         if param["kind"] == "float":
             field.widget.attrs["step"] = "any"
+        if param.get("pattern"):
+            field.widget.attrs["pattern"] = param["pattern"]  # the browser checks it before sending
+            field.widget.attrs["title"] = param.get("pattern_error") or param.get("help", "")
         fields[param["name"]] = field
     return type(f"{demo.slug.title().replace('-', '')}Form", (forms.Form,), fields)
 

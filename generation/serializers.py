@@ -17,6 +17,11 @@ class ParamSerializer(serializers.Serializer):
     maximum = serializers.FloatField(allow_null=True)
     choices = serializers.ListField(child=serializers.JSONField())
     help = serializers.CharField(allow_blank=True)
+    pattern = serializers.CharField(
+        allow_blank=True,
+        default="",
+        help_text="For text: a regular expression the whole value must match (blank: any text).",
+    )
 
 
 class DemoSerializer(serializers.ModelSerializer):
@@ -98,9 +103,17 @@ class ProgressSerializer(serializers.Serializer):
     total = serializers.IntegerField(source="progress_total")
 
 
+class PreviewSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="The newest intermediate frame (PNG); the query names its step.")
+    step = serializers.IntegerField(help_text="The step of the trajectory that frame shows.")
+
+
 class JobSerializer(serializers.ModelSerializer):
     demo = serializers.CharField(source="demo.slug")
     progress = serializers.SerializerMethodField()
+    preview = serializers.SerializerMethodField(
+        help_text="While a frame-making job (diffusion, Langevin) runs: its newest frame; otherwise null."
+    )
     queue_position = serializers.SerializerMethodField(help_text="Jobs ahead of this one (queued jobs only).")
     eta_seconds = serializers.SerializerMethodField(help_text="Estimated seconds until the job ends.")
     samples = serializers.SerializerMethodField(help_text="The artefacts, once the job has succeeded.")
@@ -119,6 +132,7 @@ class JobSerializer(serializers.ModelSerializer):
             "seed",
             "checkpoint_sha256",
             "progress",
+            "preview",
             "queue_position",
             "eta_seconds",
             "attempts",
@@ -141,6 +155,13 @@ class JobSerializer(serializers.ModelSerializer):
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, job) -> dict:
         return {"step": job.progress_step, "total": job.progress_total}
+
+    @extend_schema_field(PreviewSerializer(allow_null=True))
+    def get_preview(self, job) -> dict | None:
+        if job.status != GenerationJob.Status.RUNNING or not job.preview_name:
+            return None
+        path = reverse("generation:job-preview", kwargs={"pk": job.pk})
+        return {"url": self._absolute(f"{path}?step={job.preview_step}"), "step": job.preview_step}
 
     def get_queue_position(self, job) -> int | None:
         return self._state(job).queue_position

@@ -1,7 +1,9 @@
 """Writes of the generation app: syncing demos from the zoo, requesting, cancelling, running and reaping jobs.
 
 The zoo (``generation.zoo.demos``) is imported inside the functions that need it: the Celery worker's parent
-process imports this module, and it must not import torch before it forks its children.
+process imports this module, and it must not import torch before it forks its children. Requests are
+validated by ``generation.zoo.params`` (plain Python) against each Demo row's stored schema, so the web
+process never imports torch either.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from catalog.models import ExampleModel, Family
 from generation.conf import gen_setting
 from generation.leases import job_lease
 from generation.models import Demo, GenerationJob, Sample
+from generation.zoo.params import Param, ParamError
+from generation.zoo.params import validate as validate_params
 
 logger = logging.getLogger(__name__)
 Status = GenerationJob.Status
@@ -66,18 +70,6 @@ class DemoSyncReport:
     updated: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
     without_family: list[str] = field(default_factory=list)
-
-
-def _param_dict(param) -> dict:
-    return {
-        "name": param.name,
-        "kind": param.kind,
-        "default": param.default,
-        "minimum": param.minimum,
-        "maximum": param.maximum,
-        "choices": list(param.choices),
-        "help": param.help,
-    }
 
 
 def _manifest_of(zoo_demo) -> dict:
@@ -123,7 +115,7 @@ def demos_sync() -> DemoSyncReport:
             "description": zoo_demo.description,
             "model_name": zoo_demo.model,
             "citation_key": zoo_demo.citation_key,
-            "params_schema": [_param_dict(p) for p in zoo_demo.params],
+            "params_schema": [p.as_dict() for p in zoo_demo.params],
             "checkpoint_sha256": _checkpoint_hash(manifest),
             "metrics": manifest.get("metrics") or {},
             "manifest": manifest,
@@ -160,14 +152,12 @@ def job_cache_key(*, demo: Demo, params: Mapping) -> str:
 
 
 def job_validate_params(*, demo: Demo, raw: Mapping) -> dict:
-    """The zoo's validation, plus the site's own caps (n <= GENERATION_MAX_SAMPLES)."""
-    from generation.zoo import demos as zoo
-
+    """Validate against the demo's stored schema (no torch in the web process), plus the site's own cap
+    (n <= GENERATION_MAX_SAMPLES). The worker validates again against the zoo's copy before it runs."""
+    schema = [Param.from_dict(param) for param in demo.params_schema]
     try:
-        params = zoo.validate_params(zoo.get_demo(demo.slug), raw)
-    except KeyError as error:
-        raise DemoUnavailable(demo.slug) from error
-    except zoo.ParamError as error:
+        params = validate_params(schema, raw, owner=demo.slug)
+    except ParamError as error:
         raise JobParamsInvalid(error.errors) from error
     cap = gen_setting("GENERATION_MAX_SAMPLES")
     if isinstance(params.get("n"), int) and params["n"] > cap:
@@ -257,7 +247,15 @@ def _finish(job_id, *, status: str, error: str = "", timings: Mapping | None = N
     fields = {"status": status, "finished_at": timezone.now(), "error": error[:4000]}
     if timings is not None:
         fields["timings"] = dict(timings)
-    GenerationJob.objects.filter(pk=job_id).update(**fields)
+    GenerationJob.objects.filter(pk=job_id).update(**fields, preview_name="", preview_step=None)
+    _forget_preview(job_id)
+
+
+def _forget_preview(job_id) -> None:
+    """A finished job shows its samples (or its error), not a running frame: delete the preview file once
+    the status change has committed."""
+    name = preview_name(job_id)
+    transaction.on_commit(lambda: default_storage.delete(name))
 
 
 def _claim(*, job_id, worker: str, device: str, lease) -> GenerationJob | None:
@@ -414,7 +412,14 @@ def _store(*, job: GenerationJob, artefacts, metadata: Mapping) -> list[Sample]:
             job.status = Status.SUCCEEDED
             job.finished_at = timezone.now()
             job.progress_step = job.progress_total = max(locked.progress_total, 1)
-            job.save(update_fields=["status", "finished_at", "progress_step", "progress_total", "timings"])
+            job.preview_name, job.preview_step = "", None
+            job.save(
+                update_fields=[
+                    *("status", "finished_at", "progress_step", "progress_total", "timings"),
+                    *("preview_name", "preview_step"),
+                ]
+            )
+            _forget_preview(job.pk)
         return samples
     except BaseException:
         for _, path in saved:

@@ -16,9 +16,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from generation.zoo import text_metrics
-from generation.zoo.chars import IGNORE, STOI, VOCAB_SIZE, check_prefix, decode
-from generation.zoo.demos import Artefact, Demo, Param, ParamError, generator_for, n_param, seed_param
+from generation.zoo.chars import IGNORE, STOI, VOCAB_SIZE, check_prefix, decode, prefix_param
+from generation.zoo.demos import Artefact, Demo, generator_for
 from generation.zoo.name_training import fit_next_character
+from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
 
 CITATION = "graves2013generating"
@@ -149,10 +150,7 @@ MODELS = (
 
 
 def _run_names(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
-    try:
-        prefix = check_prefix(params["prefix"])
-    except ValueError as error:
-        raise ParamError({"prefix": str(error)}) from None
+    prefix = check_prefix(params["prefix"])  # validated already (prefix_param); this lowercases it
     model = load("char-rnn", device=device)
     names = sample(
         model,
@@ -179,7 +177,7 @@ DEMOS = (
             seed_param(),
             n_param(),
             Param("temperature", "float", 1.0, 0.1, 2.0, help="Divides the logits of every next letter."),
-            Param("prefix", "str", "", 0, 10, help="Letters every name starts with (a-z, may be empty)."),
+            prefix_param(),
         ),
         citation_key=CITATION,
         run=_run_names,

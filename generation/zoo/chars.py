@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import torch
 
+from generation.zoo.params import Param
+
 BOUNDARY = "."
 ALPHABET = BOUNDARY + string.ascii_lowercase  # index 0 is the boundary mark
 STOI = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -30,6 +32,20 @@ def check_prefix(prefix: str) -> str:
         if ch not in STOI or ch == BOUNDARY:
             raise ValueError(f"prefix may hold only the letters a-z; {ch!r} at position {pos} is not one")
     return prefix
+
+
+def prefix_param(max_length: int = 10) -> Param:
+    """The name models' prefix knob, checked up front (web form, API) by the same rule as ``check_prefix``."""
+    return Param(
+        "prefix",
+        "str",
+        "",
+        0,
+        max_length,
+        help="Letters every name starts with (a-z, may be empty).",
+        pattern="[A-Za-z]*",
+        pattern_error="may hold only the letters a-z",
+    )
 
 
 def encode(name: str) -> list[int]:

@@ -6,7 +6,7 @@ grids, text, frames of a trajectory) and metadata. Each family file declares its
 ``DEMOS`` tuple; ``list_demos`` collects them from the registry's family modules, so new demos need no
 change here or in the generation app.
 
-    validate_params(demo, raw) -> dict     fills defaults, coerces types, raises ParamError(errors)
+    validate_params(demo, raw) -> dict     fills defaults, coerces types, raises params.ParamError(errors)
     run_demo(slug, params, device=..., progress=...) -> DemoResult
         progress(step, total) is called at every step; if it raises, sampling stops and the exception
         propagates (that is how a job is cancelled).
@@ -15,7 +15,6 @@ change here or in the generation app.
 from __future__ import annotations
 
 import inspect
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,29 +22,9 @@ from pathlib import Path
 
 import torch
 
+from generation.zoo.params import Param, validate
+
 Progress = Callable[[int, int], None]
-
-SEED_MAX = 2**31 - 1
-N_MAX = 64
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: str  # "int" | "float" | "choice" | "str"
-    default: object
-    minimum: float | None = None  # inclusive; for "str", the shortest allowed length
-    maximum: float | None = None  # inclusive; for "str", the longest allowed length
-    choices: tuple = ()  # allowed values of a "choice" (strings)
-    help: str = ""
-
-    def __post_init__(self):
-        assert self.kind in ("int", "float", "choice", "str"), (
-            f"param {self.name}: unknown kind {self.kind!r}"
-        )
-        assert self.kind != "choice" or self.default in self.choices, (
-            f"param {self.name}: default not a choice"
-        )
 
 
 @dataclass
@@ -94,24 +73,6 @@ class Demo:
         return next(p for p in self.params if p.name == name)
 
 
-class ParamError(ValueError):
-    """Parameters a demo cannot take; ``errors`` maps each offending field to what was wrong."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
-
-
-def seed_param(default: int = 0) -> Param:
-    return Param(
-        "seed", "int", default, 0, SEED_MAX, help="Random seed: the same seed gives the same output."
-    )
-
-
-def n_param(default: int = 16, help: str = "Number of samples.") -> Param:
-    return Param("n", "int", default, 1, N_MAX, help=help)
-
-
 # --- collection ----------------------------------------------------------------------------------------
 
 
@@ -138,79 +99,9 @@ def get_demo(slug: str) -> Demo:
 # --- validation --------------------------------------------------------------------------------------
 
 
-def _coerce(param: Param, value: object) -> object:
-    """The value in the param's type, or ValueError with a message for the user."""
-    if param.kind == "int":
-        if isinstance(value, bool):
-            raise ValueError("must be a whole number")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise ValueError("must be a whole number")
-    if param.kind == "float":
-        if isinstance(value, bool):
-            raise ValueError("must be a number")
-        if isinstance(value, int | float):
-            number = float(value)
-        elif isinstance(value, str):
-            try:
-                number = float(value.strip())
-            except ValueError:
-                raise ValueError("must be a number") from None
-        else:
-            raise ValueError("must be a number")
-        if not math.isfinite(number):
-            raise ValueError("must be a finite number")
-        return number
-    if param.kind == "choice":
-        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if not isinstance(text, str) or text not in param.choices:
-            raise ValueError(f"must be one of {', '.join(map(str, param.choices))}")
-        return text
-    if not isinstance(value, str):
-        raise ValueError("must be text")
-    return value
-
-
-def _check_range(param: Param, value: object) -> None:
-    measured = len(value) if param.kind == "str" else value
-    what = "length" if param.kind == "str" else "value"
-    if param.minimum is not None and measured < param.minimum:
-        raise ValueError(f"{what} must be at least {param.minimum} (got {measured})")
-    if param.maximum is not None and measured > param.maximum:
-        raise ValueError(f"{what} must be at most {param.maximum} (got {measured})")
-
-
 def validate_params(demo: Demo, raw: Mapping) -> dict:
     """Every param of the demo, typed and in range, defaults filled; ParamError lists every problem."""
-    if not isinstance(raw, Mapping):
-        raise ParamError({"__all__": "parameters must be a mapping of names to values"})
-    known = {param.name: param for param in demo.params}
-    errors: dict[str, str] = {}
-    for name in raw:
-        if name not in known:
-            errors[str(name)] = f"unknown parameter; {demo.slug} takes {', '.join(known)}"
-    clean: dict[str, object] = {}
-    for name, param in known.items():
-        if name not in raw or raw[name] is None:
-            clean[name] = param.default
-            continue
-        try:
-            value = _coerce(param, raw[name])
-            if param.kind in ("int", "float", "str"):
-                _check_range(param, value)
-            clean[name] = value
-        except ValueError as error:
-            errors[name] = str(error)
-    if errors:
-        raise ParamError(errors)
-    return clean
+    return validate(demo.params, raw, owner=demo.slug)
 
 
 # --- running -------------------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from generation.zoo import data
-from generation.zoo.demos import Artefact, Demo, Param, generator_for, n_param, seed_param
+from generation.zoo.demos import Artefact, Demo, generator_for
 from generation.zoo.images import grid_png
+from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
 
 LEVELS = data.LEVELS  # grey levels of the digits (0..16)

@@ -16,9 +16,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from generation.zoo import text_metrics
-from generation.zoo.chars import IGNORE, STOI, VOCAB_SIZE, check_prefix, decode
-from generation.zoo.demos import Artefact, Demo, Param, ParamError, generator_for, n_param, seed_param
+from generation.zoo.chars import IGNORE, STOI, VOCAB_SIZE, check_prefix, decode, prefix_param
+from generation.zoo.demos import Artefact, Demo, generator_for
 from generation.zoo.name_training import fit_next_character
+from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
 
 CITATION = "radford2018improving"
@@ -212,10 +213,7 @@ MODELS = (
 
 
 def _run_names(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
-    try:
-        prefix = check_prefix(params["prefix"])
-    except ValueError as error:
-        raise ParamError({"prefix": str(error)}) from None
+    prefix = check_prefix(params["prefix"])  # validated already (prefix_param); this lowercases it
     model = load("gpt-names", device=device)
     names = sample(
         model,
@@ -246,7 +244,7 @@ DEMOS = (
             Param(
                 "top_k", "int", 0, 0, 27, help="Keep the k likeliest letters at each step (0: all of them)."
             ),
-            Param("prefix", "str", "", 0, 10, help="Letters every name starts with (a-z, may be empty)."),
+            prefix_param(),
         ),
         citation_key=CITATION,
         run=_run_names,

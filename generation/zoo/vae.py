@@ -23,8 +23,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from generation.zoo import data
-from generation.zoo.demos import Artefact, Demo, Param, generator_for, n_param, seed_param
+from generation.zoo.demos import Artefact, Demo, generator_for
 from generation.zoo.images import grid_png
+from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
 
 CITATION = "kingma2014auto"

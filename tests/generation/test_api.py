@@ -65,6 +65,11 @@ def test_bad_parameters_answer_400_with_field_errors(api, demos):
     assert response.status_code == 400
     fields = response.json()["fields"]
     assert "params.n" in fields and "params.nonsense" in fields
+    named = next(d for d in demos.values() if d.param("prefix"))
+    letters = api.post("/api/jobs/", {"demo": named.slug, "params": {"prefix": "x_y"}}, format="json")
+    assert letters.status_code == 400 and letters.json()["fields"]["params.prefix"] == [
+        "may hold only the letters a-z"
+    ]
     unknown = api.post("/api/jobs/", {"demo": "no-such-demo"}, format="json")
     assert unknown.status_code == 400 and "demo" in unknown.json()["fields"]
     assert not GenerationJob.objects.exists()

@@ -28,7 +28,7 @@ def free_port() -> int:
 def call(url: str, body: dict | None = None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    # Generous: the web process imports torch and the zoo on its first request for a job.
+    # Generous: the first request also starts the embedded worker's model loading on this busy machine.
     with urllib.request.urlopen(request, timeout=90) as response:
         return response.status, json.loads(response.read())
 

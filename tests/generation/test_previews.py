@@ -1,5 +1,6 @@
-"""Intermediate previews: a running job's newest frame is stored (one file per job, no Sample rows), served
-as a PNG with nosniff, and shown by the polled job partial while the job runs."""
+"""Intermediate previews: a running job's newest frame is stored (one file per job, no Sample rows, deleted
+when the job ends), served as a PNG with nosniff, and shown by the polled job partial and the API's job
+while the job runs."""
 
 import pytest
 from django.core.files.storage import default_storage
@@ -7,7 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from generation import services
-from generation.models import GenerationJob, Sample
+from generation.models import GenerationJob
 from generation.zoo.demos import Artefact
 
 pytestmark = pytest.mark.django_db
@@ -24,24 +25,52 @@ def _diffusion_job(demos, **params) -> GenerationJob:
         ).job
 
 
-def test_job_run_records_the_newest_frame_and_stores_samples_once(client, demos, settings):
+def test_a_running_job_shows_the_trajectory_s_newest_frame(client, demos, settings):
+    from generation.zoo import demos as zoo
+
     settings.GENERATION_PROGRESS_INTERVAL = 0.0  # every frame is written: the last one is the newest
     job = _diffusion_job(demos)
-    assert services.job_run(job_id=job.pk, worker="test@here") == "succeeded"
+    GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
+    progress = services._Progress(job.pk, started=0.0)
+    result = zoo.run_demo(job.demo.slug, dict(job.params), progress=progress, preview=progress.preview)
     job.refresh_from_db()
     assert job.preview_name == services.preview_name(job.pk)
     assert job.preview_step == job.progress_total == 4
-    frames = list(job.samples.filter(role="frame").order_by("file"))
-    assert len(frames) == 4 and Sample.objects.filter(job=job).count() == 5  # no Sample rows for previews
     response = client.get(reverse("generation:job-preview", kwargs={"pk": job.pk}))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
-    body = b"".join(response.streaming_content)
-    with frames[-1].file.open("rb") as handle:
-        assert body == handle.read()  # the preview is the trajectory's last frame
-    # The finished partial shows the results, not the preview.
+    frames = [a for a in result.artefacts if a.role == "frame"]
+    assert len(frames) == 4 and b"".join(response.streaming_content) == frames[-1].data
+
+
+def test_a_finished_job_keeps_its_samples_and_drops_its_preview(
+    client, demos, settings, django_capture_on_commit_callbacks
+):
+    settings.GENERATION_PROGRESS_INTERVAL = 0.0
+    job = _diffusion_job(demos)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.job_run(job_id=job.pk, worker="test@here") == "succeeded"
+    job.refresh_from_db()
+    assert job.preview_name == "" and job.preview_step is None
+    assert not default_storage.exists(services.preview_name(job.pk))
+    assert client.get(reverse("generation:job-preview", kwargs={"pk": job.pk})).status_code == 404
+    assert job.samples.filter(role="frame").count() == 4 and job.samples.count() == 5  # no preview rows
     html = client.get(job.get_absolute_url(), **HTMX).content.decode()
-    assert "job-preview" not in html
+    assert "job-preview" not in html and "frame" in html
+
+
+def test_a_cancelled_job_drops_its_preview_too(demos, settings, django_capture_on_commit_callbacks):
+    settings.GENERATION_PROGRESS_INTERVAL = 0.0
+    job = _diffusion_job(demos)
+    GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
+    progress = services._Progress(job.pk, started=0.0)
+    progress.preview(Artefact("frame-1.png", "image/png", PNG + b"one", "frame"))
+    progress(1, 10)
+    assert default_storage.exists(services.preview_name(job.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        services._finish(job.pk, status=Status.CANCELLED)
+    job.refresh_from_db()
+    assert job.preview_name == "" and not default_storage.exists(services.preview_name(job.pk))
 
 
 def test_previews_are_rate_limited_and_replace_each_other(demos, settings):
@@ -87,3 +116,19 @@ def test_the_running_partial_shows_the_preview_and_no_preview_is_a_404(client, d
         response["X-Content-Type-Options"] == "nosniff"
         and b"".join(response.streaming_content) == PNG + b"frame"
     )
+
+
+def test_the_api_s_job_carries_the_preview_while_it_runs(client, demos, settings):
+    settings.GENERATION_PROGRESS_INTERVAL = 0.0
+    job = _diffusion_job(demos)
+    api_url = reverse("api:job-detail", kwargs={"pk": job.pk})
+    assert client.get(api_url).json()["preview"] is None  # queued: nothing to show yet
+    GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
+    progress = services._Progress(job.pk, started=0.0)
+    progress.preview(Artefact("frame-0002.png", "image/png", PNG + b"two", "frame"))
+    progress(2, 4)
+    preview = client.get(api_url).json()["preview"]
+    assert preview["step"] == 2
+    frame_url = reverse("generation:job-preview", kwargs={"pk": job.pk})
+    assert preview["url"] == f"http://testserver{frame_url}?step=2"
+    assert b"".join(client.get(preview["url"]).streaming_content) == PNG + b"two"

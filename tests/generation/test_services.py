@@ -2,6 +2,11 @@
 sync, parameter validation, reuse of identical requests, limits, enqueue-after-commit, routing, cancel, the
 worker-side run called in-process (idempotency, the lease), and the reaper."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from django.db import connections, transaction
 from django.utils import timezone
@@ -11,7 +16,7 @@ from generation import services
 from generation.leases import job_lease
 from generation.models import Demo, GenerationJob, Sample
 from tests.factories import FamilyFactory
-from tests.generation.conftest import CPU_QUEUE, GPU_QUEUE, IDLE_QUEUE, queued_messages
+from tests.generation.conftest import CPU_QUEUE, GPU_QUEUE, IDLE_QUEUE, ROOT, queued_messages
 
 pytestmark = pytest.mark.django_db
 Status = GenerationJob.Status
@@ -273,3 +278,54 @@ def test_loading_the_catalog_syncs_the_demos(db):
     catalog_loaded.send(sender=None, report=None)
     demo = Demo.objects.get(slug="dcgan-digits")
     assert demo.family.slug == "gans" and demo.is_active
+
+
+WEB_PROCESS = """
+import json, sys
+import django
+django.setup()
+import config.urls  # every view, serializer and form the site serves
+from generation.models import Demo
+from generation.services import JobParamsInvalid, job_validate_params
+answers = {}
+for slug, schema in json.load(sys.stdin).items():
+    demo = Demo(slug=slug, params_schema=schema)
+    job_validate_params(demo=demo, raw={})
+    try:
+        job_validate_params(demo=demo, raw={"n": 0, "prefix": "a1"})
+    except JobParamsInvalid as error:
+        answers[slug] = sorted(error.errors)
+print(json.dumps({"answers": answers, "torch": sorted(m for m in sys.modules if m.split(".")[0] == "torch")}))
+"""
+
+
+def test_the_web_process_validates_requests_without_importing_torch(demos):
+    """A request is checked against the Demo row's stored schema; torch stays in the worker."""
+    schemas = {slug: demo.params_schema for slug, demo in demos.items()}
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the embedded default; no queries
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", WEB_PROCESS],
+        input=json.dumps(schemas),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["torch"] == []
+    # Demos with a prefix refuse "a1" as not letters; the others refuse it as an unknown parameter.
+    assert report["answers"] == {slug: ["n", "prefix"] for slug in demos}
+
+
+def test_a_prefix_that_is_not_letters_is_refused_before_any_job_exists(demos):
+    named = [d for d in demos.values() if d.param("prefix")]
+    assert named, "the zoo lists no demo with a prefix"
+    for demo in named:
+        with pytest.raises(services.JobParamsInvalid) as caught:
+            services.job_request(demo_slug=demo.slug, raw_params={"prefix": "Jo-3"})
+        assert caught.value.errors == {"prefix": "may hold only the letters a-z"}
+        assert services.job_request(demo_slug=demo.slug, raw_params={"prefix": "Jo", "n": 1}).job
+    assert GenerationJob.objects.filter(params__prefix="Jo-3").count() == 0

@@ -52,6 +52,16 @@ def test_form_errors_name_the_field(client, demos):
     assert not GenerationJob.objects.exists()
 
 
+def test_a_text_parameter_carries_its_pattern_to_the_browser_and_the_server(client, demos):
+    demo = next(d for d in demos.values() if d.param("prefix"))
+    url = reverse("generation:family-demo", kwargs={"slug": demo.family_slug})
+    assert 'pattern="[A-Za-z]*"' in client.get(url, **HTMX).content.decode()
+    create = reverse("generation:job-create", kwargs={"slug": demo.slug})
+    refused = client.post(create, {"n": "1", "prefix": "Jo3"}, **HTMX)
+    assert refused.status_code == 200 and "may hold only the letters a-z" in refused.content.decode()
+    assert not GenerationJob.objects.exists()
+
+
 def test_the_form_answers_429_under_the_limits(client, demos, settings):
     demo = first_demo(demos)
     settings.GENERATION_MAX_ACTIVE_PER_CLIENT = 1

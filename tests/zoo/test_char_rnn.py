@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from generation.zoo import char_rnn, chars, data, registry, text_metrics
-from generation.zoo.demos import ParamError, generator_for, run_demo
+from generation.zoo.demos import generator_for, run_demo
+from generation.zoo.params import ParamError
 
 
 def test_a_few_training_steps_lower_the_loss():

@@ -1,7 +1,8 @@
 import pytest
 
 from generation.zoo import demos
-from generation.zoo.demos import Demo, Param, ParamError, validate_params
+from generation.zoo.demos import Demo, validate_params
+from generation.zoo.params import Param, ParamError, n_param, seed_param
 
 DEMO = Demo(
     slug="test-demo",
@@ -10,11 +11,12 @@ DEMO = Demo(
     description="d",
     model="dcgan",
     params=(
-        demos.seed_param(),
-        demos.n_param(),
+        seed_param(),
+        n_param(),
         Param("temperature", "float", 1.0, 0.0, 2.0),
         Param("sampler", "choice", "ddim", choices=("ddim", "ddpm")),
         Param("prefix", "str", "", 0, 5),
+        Param("word", "str", "", 0, 5, pattern="[a-z]*", pattern_error="may hold only the letters a-z"),
     ),
     citation_key="x",
 )
@@ -22,7 +24,7 @@ DEMO = Demo(
 
 def test_defaults_are_filled_and_types_coerced():
     clean = validate_params(DEMO, {"n": "8", "temperature": "0.5", "seed": 3.0})
-    assert clean == {"seed": 3, "n": 8, "temperature": 0.5, "sampler": "ddim", "prefix": ""}
+    assert clean == {"seed": 3, "n": 8, "temperature": 0.5, "sampler": "ddim", "prefix": "", "word": ""}
     assert type(clean["n"]) is int and type(clean["temperature"]) is float
 
 
@@ -41,6 +43,8 @@ def test_defaults_are_filled_and_types_coerced():
         ({"prefix": 7}, "prefix", "text"),
         ({"colour": "red"}, "colour", "unknown parameter"),
         ({"seed": -1}, "seed", "at least 0"),
+        ({"word": "ab1"}, "word", "only the letters a-z"),
+        ({"word": "ab\n"}, "word", "only the letters a-z"),  # the whole value must match, not a prefix
     ],
 )
 def test_bad_values_are_reported_by_field(raw, field, fragment):
@@ -48,6 +52,12 @@ def test_bad_values_are_reported_by_field(raw, field, fragment):
         validate_params(DEMO, raw)
     assert field in caught.value.errors
     assert fragment in caught.value.errors[field]
+
+
+def test_a_param_survives_its_json_form():
+    """The web process validates against the schema stored as JSON on the Demo row: it must mean the same."""
+    for param in DEMO.params:
+        assert Param.from_dict(param.as_dict()) == param
 
 
 def test_every_problem_is_reported_at_once():

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from generation.zoo import data, pixelcnn, registry
-from generation.zoo.demos import ParamError, generator_for, get_demo, run_demo, validate_params
+from generation.zoo.demos import generator_for, get_demo, run_demo, validate_params
+from generation.zoo.params import ParamError
 
 
 def _dependence(model: pixelcnn.PixelCNN, i: int, j: int) -> torch.Tensor:
