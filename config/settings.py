@@ -98,6 +98,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Whitenoise reads DEBUG when its middleware starts, and the test runner turns DEBUG off by then: fix the
+# choice here instead. With DEBUG on (laptop, tests) files come from the finders and edits show at once;
+# nothing is collected, so STATIC_ROOT is not scanned (a missing one only earned a warning). With DEBUG
+# off (production) whitenoise serves what `collectstatic` wrote to STATIC_ROOT, compressed and hashed.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
