@@ -25,7 +25,7 @@ from catalog.serializers import (
     FamilyWriteSerializer,
     TaxonomyNodeSerializer,
 )
-from config.api import ApiModelViewSet
+from config.api import ApiModelViewSet, ContentCachedReadsMixin
 from papers.api import (
     BIBTEX_EXAMPLE,
     FORMAT_PARAMETER,
@@ -108,7 +108,7 @@ def family_queryset(*, all_papers: bool):
 
 
 @extend_schema(tags=["catalog"])
-class FamilyViewSet(CitationRenderersMixin, ApiModelViewSet):
+class FamilyViewSet(ContentCachedReadsMixin, CitationRenderersMixin, ApiModelViewSet):
     """Families of generative models. A family's detail also answers its papers as BibTeX, RIS or CSL-JSON."""
 
     lookup_field = "slug"
@@ -154,7 +154,7 @@ class FamilyViewSet(CitationRenderersMixin, ApiModelViewSet):
 
 
 @extend_schema(tags=["catalog"])
-class TaxonomyNodeViewSet(ApiModelViewSet):
+class TaxonomyNodeViewSet(ContentCachedReadsMixin, ApiModelViewSet):
     """The taxonomy tree: each node with its parent, children and the families hanging on it."""
 
     lookup_field = "slug"
@@ -181,7 +181,7 @@ class TaxonomyNodeViewSet(ApiModelViewSet):
 
 
 @extend_schema(tags=["catalog"])
-class ConceptViewSet(ApiModelViewSet):
+class ConceptViewSet(ContentCachedReadsMixin, ApiModelViewSet):
     """Parts of mechanisms (minimax game, reparameterization trick ...) with their families and papers."""
 
     lookup_field = "slug"
@@ -228,7 +228,7 @@ class ConceptViewSet(ApiModelViewSet):
 
 
 @extend_schema(tags=["catalog"])
-class DomainViewSet(ApiModelViewSet):
+class DomainViewSet(ContentCachedReadsMixin, ApiModelViewSet):
     """Application domains, the families serving each (with the overview's examples) and example models."""
 
     lookup_field = "slug"
@@ -270,7 +270,7 @@ class DomainViewSet(ApiModelViewSet):
 
 
 @extend_schema(tags=["catalog"])
-class ExampleModelViewSet(ApiModelViewSet):
+class ExampleModelViewSet(ContentCachedReadsMixin, ApiModelViewSet):
     """Named models (DCGAN, DDPM ...) and deployed systems (Stable Diffusion, ChatGPT ...)."""
 
     lookup_field = "slug"

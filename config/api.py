@@ -3,9 +3,11 @@
 The apps' endpoints live in ``papers/api.py`` and ``catalog/api.py``; ``config/api_urls.py`` mounts them.
 """
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db.models import ProtectedError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import conditional_page
@@ -18,6 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from config.api_policy import IsStaffOrReadOnly
+from papers import page_cache
 
 ERROR_CODES = {
     400: "invalid",
@@ -136,6 +139,53 @@ class ConditionalGetMixin:
     @method_decorator(conditional_page)
     def dispatch(self, request, *args, **kwargs):
         return super().dispatch(request, *args, **kwargs)
+
+
+class _NotCached(Exception):
+    """A read that answered something other than 200 OK: handed back, never stored."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+class ContentCachedReadsMixin:
+    """List and detail GETs answered from the content-version cache (``papers/page_cache.py``).
+
+    Only the handler's rendered answer is cached. Authentication, permissions, throttles and content
+    negotiation run in ``initial()`` on every request, the ETag and 304 after the handler, and an error is
+    raised out of the cache, never stored. The key is the absolute URL with its query (bodies hold absolute
+    links, so scheme and host count) and the negotiated media type. For viewsets whose every row lives in a
+    table that bumps the content version (papers and catalog) and whose bodies do not depend on the user:
+    nothing in them does today; a per-user or staff-only field would have to leave this mixin out.
+    """
+
+    cached_actions = ("list", "retrieve")
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        method = request.method.lower()
+        if method in ("get", "head") and self.action in self.cached_actions and hasattr(self, method):
+            # DRF looks the handler up after initial(); the viewset set it per request, as we do here.
+            setattr(self, method, partial(self._cached_read, getattr(self, method)))
+
+    def _cached_read(self, handler, request, *args, **kwargs):
+        def build() -> dict:
+            response = self.finalize_response(request, handler(request, *args, **kwargs), *args, **kwargs)
+            if response.status_code != 200:
+                raise _NotCached(response)
+            response.render()
+            return {"content": response.content, "headers": list(response.items())}
+
+        key = f"api:{request.accepted_media_type}:{request.build_absolute_uri()}"
+        try:
+            stored = page_cache.cached(key, build)
+        except _NotCached as answer:
+            return answer.response
+        response = HttpResponse(stored["content"])
+        for name, value in stored["headers"]:
+            response[name] = value
+        return response
 
 
 class ApiAutoSchema(AutoSchema):

@@ -12,7 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiModelViewSet, ConditionalGetMixin, PayloadTooLarge
+from config.api import ApiModelViewSet, ConditionalGetMixin, ContentCachedReadsMixin, PayloadTooLarge
 from papers.citations import with_citation_data
 from papers.filters import AuthorFilter, PaperFilter, VenueFilter
 from papers.models import Authorship, Paper
@@ -152,7 +152,7 @@ BIBTEX_EXAMPLE = """@inproceedings{goodfellow2014generative,
 
 
 @extend_schema(tags=["papers"])
-class PaperViewSet(CitationRenderersMixin, ApiModelViewSet):
+class PaperViewSet(ContentCachedReadsMixin, CitationRenderersMixin, ApiModelViewSet):
     """Papers. Lists and details also answer BibTeX, RIS and CSL-JSON (Accept header or ``?format=``)."""
 
     lookup_field = "citation_key"
@@ -234,7 +234,7 @@ AUTHOR_EXAMPLE = {
 
 
 @extend_schema(tags=["papers"])
-class AuthorViewSet(ApiModelViewSet):
+class AuthorViewSet(ContentCachedReadsMixin, ApiModelViewSet):
     """Authors, with BibTeX's name parts kept apart."""
 
     lookup_field = "slug"
@@ -271,7 +271,7 @@ VENUE_EXAMPLE = {
 
 
 @extend_schema(tags=["papers"])
-class VenueViewSet(ApiModelViewSet):
+class VenueViewSet(ContentCachedReadsMixin, ApiModelViewSet):
     """Conferences, journals, workshops and preprint servers."""
 
     lookup_field = "slug"
