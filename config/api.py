@@ -291,7 +291,7 @@ class ApiModelViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        instance = serializer.save()
+        instance = self.perform_create(serializer)
         response = self._read_response(instance, status.HTTP_201_CREATED)
         if response.data.get("api_url"):
             response["Location"] = response.data["api_url"]
@@ -301,11 +301,23 @@ class ApiModelViewSet(ConditionalGetMixin, viewsets.ModelViewSet):
         partial = kwargs.pop("partial", False)
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        return self._read_response(serializer.save(), status.HTTP_200_OK)
+        return self._read_response(self.perform_update(serializer), status.HTTP_200_OK)
+
+    # The write hooks return the record. A viewset whose writes live in a service overrides them (and
+    # delete_instance) to call it with the serializer's validated_data; by default the serializer saves.
+
+    def perform_create(self, serializer):
+        return serializer.save()
+
+    def perform_update(self, serializer):
+        return serializer.save()
+
+    def delete_instance(self, instance) -> None:
+        instance.delete()
 
     def perform_destroy(self, instance):
         try:
-            instance.delete()
+            self.delete_instance(instance)
         except ProtectedError as exc:
             raise Conflict(
                 f"{instance} is still referenced by {len(exc.protected_objects)} record(s); "

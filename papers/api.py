@@ -34,6 +34,7 @@ from papers.serializers import (
     VenueDetailSerializer,
     VenueSerializer,
 )
+from papers.services import author_get_or_create, paper_create, paper_delete, paper_update
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
@@ -167,6 +168,15 @@ class PaperViewSet(ContentCachedReadsMixin, CitationRenderersMixin, ApiModelView
     schema_example = PAPER_EXAMPLE
     schema_write_example = PAPER_WRITE_EXAMPLE
 
+    def perform_create(self, serializer):
+        return paper_create(data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        return paper_update(paper=serializer.instance, data=serializer.validated_data)
+
+    def delete_instance(self, instance) -> None:
+        paper_delete(paper=instance)
+
     def get_queryset(self):
         queryset = paper_queryset()
         if self.action == "retrieve":
@@ -246,6 +256,10 @@ class AuthorViewSet(ContentCachedReadsMixin, ApiModelViewSet):
     ordering = ["family", "given"]
     schema_example = AUTHOR_EXAMPLE
     schema_write_example = {"given": "Aäron", "von": "van den", "family": "Oord", "suffix": ""}
+
+    def perform_create(self, serializer):
+        # The serializer's unique-name validator has refused a duplicate already.
+        return author_get_or_create(**serializer.validated_data)
 
     def get_queryset(self):
         from papers.models import Author

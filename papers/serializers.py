@@ -2,14 +2,12 @@
 
 from urllib.parse import quote
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from papers.models import Author, Authorship, Erratum, Paper, PaperLink, Venue
-from papers.services import author_get_or_create
+from papers.models import Author, Erratum, Paper, PaperLink, Venue
 
 
 class WebUrlField(serializers.ReadOnlyField):
@@ -211,6 +209,7 @@ class AuthorNameSerializer(serializers.Serializer):
         return {"given": "", "von": "", "suffix": "", **attrs}
 
 
+# It validates only: the view hands validated_data to papers.services.paper_create or paper_update.
 class PaperWriteSerializer(serializers.ModelSerializer):
     """Input for creating or changing a paper (staff). Authors replace the whole list, in order."""
 
@@ -256,31 +255,6 @@ class PaperWriteSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("An object of BibTeX field names to string values.")
         return value
 
-    @transaction.atomic
-    def create(self, validated_data):
-        authors = validated_data.pop("authors", [])
-        paper = Paper.objects.create(**validated_data)
-        self._set_authors(paper, authors)
-        return paper
-
-    @transaction.atomic
-    def update(self, instance, validated_data):
-        authors = validated_data.pop("authors", None)
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        instance.save()
-        if authors is not None:
-            self._set_authors(instance, authors)
-        return instance
-
-    @staticmethod
-    def _set_authors(paper: Paper, names: list[dict]) -> None:
-        Authorship.objects.filter(paper=paper).delete()
-        Authorship.objects.bulk_create(
-            Authorship(paper=paper, author=author_get_or_create(**name), position=position)
-            for position, name in enumerate(names)
-        )
-
 
 class AuthorSerializer(serializers.ModelSerializer):
     api_url = ApiLinkField("api:author-detail")
@@ -304,9 +278,6 @@ class AuthorSerializer(serializers.ModelSerializer):
             "paper_count",
         ]
         read_only_fields = ["slug"]
-
-    def create(self, validated_data):
-        return author_get_or_create(**validated_data)  # the unique-name validator refused duplicates
 
 
 class AuthorDetailSerializer(AuthorSerializer):

@@ -46,6 +46,9 @@ __all__ = [
     "bibtex_import",
     "errata_load",
     "lineage_load",
+    "paper_create",
+    "paper_delete",
+    "paper_update",
     "paper_upsert",
     "venue_resolve",
 ]
@@ -688,6 +691,49 @@ def paper_upsert(
         if keys:
             return Paper.objects.get(citation_key=keys[0]), outcome
     raise ValueError("nothing was written")  # pragma: no cover - every path above reports
+
+
+def paper_authors_set(*, paper: Paper, names: Sequence[dict[str, str]]) -> None:
+    """Replace the paper's authors with these name parts, in order; existing authors are reused."""
+    wanted = [
+        AuthorName(*(n.get(part, "").strip() for part in ("given", "von", "family", "suffix"))) for n in names
+    ]
+    ids = _author_ids(wanted)
+    Authorship.objects.filter(paper=paper).delete()
+    Authorship.objects.bulk_create(
+        Authorship(paper=paper, author_id=ids[name], position=position)
+        for position, name in enumerate(wanted)
+    )
+
+
+@transaction.atomic
+def paper_create(*, data: dict[str, Any]) -> Paper:
+    """A new paper from validated input: its columns, ``venue`` (a Venue or None) and ``authors`` (name parts
+    in order). Unlike ``paper_upsert`` it never merges into a matching paper: the caller named a new key."""
+    columns = dict(data)
+    authors = columns.pop("authors", [])
+    paper = Paper.objects.create(**columns)
+    paper_authors_set(paper=paper, names=authors)
+    return paper
+
+
+@transaction.atomic
+def paper_update(*, paper: Paper, data: dict[str, Any]) -> Paper:
+    """Change the columns given; ``authors``, when given, replaces the whole list."""
+    columns = dict(data)
+    authors = columns.pop("authors", None)
+    for name, value in columns.items():
+        setattr(paper, name, value)
+    paper.save()
+    if authors is not None:
+        paper_authors_set(paper=paper, names=authors)
+    return paper
+
+
+@transaction.atomic
+def paper_delete(*, paper: Paper) -> None:
+    """Delete the paper with its authorships, lineage links and family links (authors and venues stay)."""
+    paper.delete()
 
 
 # --- export ---------------------------------------------------------------------------------------------

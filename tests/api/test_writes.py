@@ -141,3 +141,24 @@ def test_patch_rows_keep_their_required_fields(staff_client, atlas):
         "/api/papers/dinh2015nice/", {"authors": [{"family": "Dinh"}]}, format="json"
     )
     assert [a["name"] for a in renamed.json()["authors"]] == ["Dinh"]
+
+
+def test_a_paper_write_is_one_transaction(atlas):
+    """What the API's create and update call: a failure while storing the authors leaves nothing behind."""
+    import psycopg
+    from django.db import DatabaseError
+
+    from papers.services import paper_create, paper_update
+
+    too_long = {"family": "x" * 500}  # longer than the column; the serializer would refuse it first
+    refused = (DatabaseError, psycopg.Error)  # authors go in by COPY, whose errors Django does not wrap
+    with pytest.raises(refused):
+        paper_create(data={"citation_key": "half2020written", "title": "Half written", "authors": [too_long]})
+    assert not Paper.objects.filter(citation_key="half2020written").exists()
+
+    nice = atlas["nice"]
+    with pytest.raises(refused):
+        paper_update(paper=nice, data={"title": "Renamed", "authors": [{"family": "Dinh"}, too_long]})
+    nice.refresh_from_db()
+    assert nice.title == "NICE: Non-linear Independent Components Estimation"
+    assert [a.author.family for a in nice.authorships.order_by("position")] == ["Dinh", "Oord"]
