@@ -25,6 +25,7 @@ from catalog.serializers import (
     FamilyWriteSerializer,
     TaxonomyNodeSerializer,
 )
+from catalog.services import family_create, family_update
 from config.api import ApiModelViewSet, ContentCachedReadsMixin
 from papers.api import (
     BIBTEX_EXAMPLE,
@@ -135,6 +136,12 @@ class FamilyViewSet(ContentCachedReadsMixin, CitationRenderersMixin, ApiModelVie
         "domains": [{"domain": "images", "examples": "faces, objects, art"}],
         "papers": [{"paper": "goodfellow2014generative", "role": "seminal"}],
     }
+
+    def perform_create(self, serializer):
+        return family_create(data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        return family_update(family=serializer.instance, data=serializer.validated_data)
 
     def get_queryset(self):
         return family_queryset(all_papers=self.action != "list")

@@ -1,6 +1,5 @@
 """API representations of the catalog: short links, list rows, full details, and staff write input."""
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -179,6 +178,7 @@ class FamilyPaperInputSerializer(_RowSerializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+# It validates only: the view hands validated_data to catalog.services.family_create or family_update.
 class FamilyWriteSerializer(serializers.ModelSerializer):
     """Input for a family (staff). ``domains`` and ``papers``, when given, replace the whole list."""
 
@@ -223,51 +223,6 @@ class FamilyWriteSerializer(serializers.ModelSerializer):
         if len(set(keys)) != len(keys):
             raise serializers.ValidationError("A paper may appear only once.")
         return value
-
-    @transaction.atomic
-    def create(self, validated_data):
-        links = self._pop_links(validated_data)
-        family = Family.objects.create(**validated_data)
-        self._set_links(family, **links)
-        return family
-
-    @transaction.atomic
-    def update(self, instance, validated_data):
-        links = self._pop_links(validated_data)
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        instance.save()
-        self._set_links(instance, **links)
-        return instance
-
-    @staticmethod
-    def _pop_links(data) -> dict:
-        return {name: data.pop(name, None) for name in ("concepts", "domains", "papers")}
-
-    @staticmethod
-    def _set_links(family, *, concepts, domains, papers) -> None:
-        # Nested rows skip their defaults under PATCH (DRF passes partial down), hence .get().
-        if concepts is not None:
-            family.concepts.set(concepts)
-        if domains is not None:
-            family.family_domains.all().delete()
-            FamilyDomain.objects.bulk_create(
-                FamilyDomain(
-                    family=family, domain=row["domain"], examples=row.get("examples", ""), position=i
-                )
-                for i, row in enumerate(domains)
-            )
-        if papers is not None:
-            family.family_papers.all().delete()
-            FamilyPaper.objects.bulk_create(
-                FamilyPaper(
-                    family=family,
-                    paper=row["paper"],
-                    role=row.get("role", FamilyPaper.Role.FOLLOW_UP),
-                    note=row.get("note", ""),
-                )
-                for row in papers
-            )
 
 
 class TaxonomyNodeSerializer(serializers.ModelSerializer):

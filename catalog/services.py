@@ -399,3 +399,61 @@ def catalog_stale(*, content: Content) -> dict[str, list[str]]:
 
 def _stale(model: type[models.Model], keep: set[str]) -> list[str]:
     return sorted(model.objects.exclude(slug__in=keep).values_list("slug", flat=True))
+
+
+# --- single families (the API's writes) -----------------------------------------------------------------
+
+FAMILY_LINKS = ("concepts", "domains", "papers")
+
+
+@transaction.atomic
+def family_create(*, data: dict[str, Any]) -> Family:
+    """A new family from validated input: its columns, and optionally ``concepts`` (Concept records),
+    ``domains`` (rows of domain, examples) and ``papers`` (rows of paper, role, note)."""
+    columns = dict(data)
+    links = {name: columns.pop(name, None) for name in FAMILY_LINKS}
+    family = Family.objects.create(**columns)
+    family_links_set(family=family, **links)
+    return family
+
+
+@transaction.atomic
+def family_update(*, family: Family, data: dict[str, Any]) -> Family:
+    """Change the columns given; each link list given replaces the family's whole list."""
+    columns = dict(data)
+    links = {name: columns.pop(name, None) for name in FAMILY_LINKS}
+    for name, value in columns.items():
+        setattr(family, name, value)
+    family.save()
+    family_links_set(family=family, **links)
+    return family
+
+
+def family_links_set(
+    *,
+    family: Family,
+    concepts: list[Concept] | None = None,
+    domains: list[dict[str, Any]] | None = None,
+    papers: list[dict[str, Any]] | None = None,
+) -> None:
+    """Replace the lists given (None leaves a list as it is); domains keep the order given."""
+    # Rows from a PATCH lack their defaults (DRF passes partial down to nested rows), hence .get().
+    if concepts is not None:
+        family.concepts.set(concepts)
+    if domains is not None:
+        family.family_domains.all().delete()
+        FamilyDomain.objects.bulk_create(
+            FamilyDomain(family=family, domain=row["domain"], examples=row.get("examples", ""), position=i)
+            for i, row in enumerate(domains)
+        )
+    if papers is not None:
+        family.family_papers.all().delete()
+        FamilyPaper.objects.bulk_create(
+            FamilyPaper(
+                family=family,
+                paper=row["paper"],
+                role=row.get("role", FamilyPaper.Role.FOLLOW_UP),
+                note=row.get("note", ""),
+            )
+            for row in papers
+        )

@@ -162,3 +162,19 @@ def test_a_paper_write_is_one_transaction(atlas):
     nice.refresh_from_db()
     assert nice.title == "NICE: Non-linear Independent Components Estimation"
     assert [a.author.family for a in nice.authorships.order_by("position")] == ["Dinh", "Oord"]
+
+
+def test_a_family_write_is_one_transaction(atlas):
+    """A link list that cannot be stored (a domain twice; the serializer refuses it first) undoes the rest."""
+    from django.db import IntegrityError
+
+    from catalog.services import family_update
+
+    gans, images = atlas["gans"], atlas["images"]
+    twice = [{"domain": images, "examples": "a"}, {"domain": images, "examples": "b"}]
+    with pytest.raises(IntegrityError):
+        family_update(family=gans, data={"name": "Renamed", "concepts": [], "domains": twice})
+    gans.refresh_from_db()
+    assert gans.name == "Generative Adversarial Networks"
+    assert [c.slug for c in gans.concepts.all()] == ["minimax-game"]
+    assert [d.domain.slug for d in gans.family_domains.all()] == ["images"]
