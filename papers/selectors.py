@@ -1,10 +1,13 @@
 """Reads for papers: what the exporters, pages and API list."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from papers.models import Paper
+from papers.models import Authorship, Paper
+
+# A list row shows neither the abstract nor the other BibTeX fields; leave them in the database.
+LIST_DEFER = ("abstract", "extra_fields", "note", "editor")
 
 
 def papers_for_export(
@@ -25,4 +28,14 @@ def papers_for_export(
 
 def papers_with_authors() -> QuerySet[Paper]:
     """Papers with venue and ordered authorships loaded, for listings (no N+1)."""
-    return Paper.objects.select_related("venue").prefetch_related("authorships__author")
+    return Paper.objects.select_related("venue").prefetch_related(
+        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
+    )
+
+
+def papers_in_order(*, keys: Sequence[str]) -> list[Paper]:
+    """The papers with these citation keys, in the order of ``keys`` (unknown keys left out), with venue and
+    ordered authors loaded: three queries."""
+    position = {key: index for index, key in enumerate(keys)}
+    papers = papers_with_authors().filter(citation_key__in=list(position)).defer(*LIST_DEFER)
+    return sorted(papers, key=lambda paper: position[paper.citation_key])

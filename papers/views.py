@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,14 +18,18 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from papers import citations, listing, page_cache
+from papers import citations, listing, page_cache, selection
 from papers.models import Authorship, Paper, PaperLink, Venue
+from papers.selectors import papers_for_export, papers_in_order
 
 IMPORT_SESSION_KEY = "bibtex_import"
 EXPORT_LIMIT = 5000
@@ -51,12 +56,18 @@ CSRF_PLACEHOLDER = "atlas-csrf-token-placeholder-5b1e"
 
 
 def render_cached_page(
-    request: HttpRequest, *, key: str, build: Callable[[], dict], header_query: str = ""
+    request: HttpRequest,
+    *,
+    key: str,
+    build: Callable[[], dict],
+    header_query: str = "",
+    finish: Callable[[str, dict], str] | None = None,
 ) -> tuple[HttpResponse, dict]:
     """A page whose content ``build()`` renders, cached per content version (papers/page_cache.py).
 
     htmx gets the content alone; a browser gets it inside the layout, which is cached too, per path and
-    staff flag, with a placeholder where each response then puts its own CSRF token.
+    staff flag, with a placeholder where each response then puts its own CSRF token. What belongs to one
+    reader (their selection of papers) is never cached: ``finish(html, fragment)`` fills it in per response.
     """
     partial = is_partial(request)
     variant = "partial" if partial else f"page:{request.path}:{int(request.user.is_staff)}:{header_query}"
@@ -76,6 +87,8 @@ def render_cached_page(
 
     fragment = page_cache.cached(f"{key}:{variant}", build_response)
     html = fragment["html"] if partial else fragment["html"].replace(CSRF_PLACEHOLDER, get_token(request))
+    if finish is not None:
+        html = finish(html, fragment)
     response = HttpResponse(html)
     patch_vary_headers(response, ["HX-Request"])
     return response, fragment
@@ -127,16 +140,25 @@ def paper_list(request: HttpRequest) -> HttpResponse:
             }
         template = "papers/paper_list_content.html" + ("#results" if partial else "")
         query = filters.querystring(**({"page": page.number} if page.number > 1 else {}))
+        push_url = f"{request.path}?{query}" if query else request.path
+        context |= {"here": push_url, "csrf_placeholder": CSRF_PLACEHOLDER}
         return {
             "html": render_to_string(template, context),
             "title": "Papers",
-            "push_url": f"{request.path}?{query}" if query else request.path,
+            "push_url": push_url,
             "count": paginator.count,
             "keys": [paper.citation_key for paper in context["papers"]],
         }
 
+    def finish(html: str, fragment: dict) -> str:
+        selected = set(selection.selection_keys(session=request.session))
+        html = mark_ticks(html, keys=fragment["keys"], selected=selected)
+        if partial:
+            return html
+        return html.replace(SELECTION_SLOT, selection_panel(request, next_url=request.get_full_path()), 1)
+
     key = f"papers:{filters.querystring()}:{page_number}"
-    response, fragment = render_cached_page(request, key=key, build=build)
+    response, fragment = render_cached_page(request, key=key, build=build, finish=finish)
     if request.htmx:
         # The address bar gets the canonical URL of this state (no empty fields), ready to share.
         response["HX-Push-Url"] = fragment["push_url"]
@@ -201,7 +223,10 @@ def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
             "description": (paper.abstract or paper.title)[:300],
         }
 
-    return render_cached_page(request, key=f"paper:{key}", build=build)[0]
+    def finish(html: str, fragment: dict) -> str:
+        return html.replace(SELECTION_SLOT, paper_selection_toggle(request, key=key), 1)
+
+    return render_cached_page(request, key=f"paper:{key}", build=build, finish=finish)[0]
 
 
 @require_GET
@@ -340,3 +365,111 @@ def _report_context(report) -> dict:
 def paper_import_cancel(request: HttpRequest) -> HttpResponse:
     request.session.pop(IMPORT_SESSION_KEY, None)
     return redirect("papers:paper-import")
+
+
+# --- the reader's selection (papers/selection.py) -------------------------------------------------------
+# Cached pages carry a slot where each response puts the reader's own selection panel or button, and a
+# ``data-pick="N"`` mark on the N-th checkbox of a list page that a response ticks when that paper is
+# selected. Neither string can come from escaped catalog text: both hold a raw quote or angle bracket.
+
+SELECTION_SLOT = "<!--atlas:selection-->"
+SELECTION_TEMPLATE = "papers/selection_panel.html"
+SELECTION_EXPORTS = {
+    "bib": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+    "json": "application/vnd.citationstyles.csl+json",
+}
+
+
+def mark_ticks(html: str, *, keys: list[str], selected: set[str]) -> str:
+    """Tick the checkboxes of the selected papers among ``keys`` (the page's papers, in order)."""
+    for index, key in enumerate(keys):
+        if key in selected:
+            html = html.replace(f' data-pick="{index}"', f' data-pick="{index}" checked', 1)
+    return html
+
+
+def _next_url(request: HttpRequest, default: str = "") -> str:
+    """Where to go back to: the ``next`` the form names when it is on this site, else ``default``."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default or reverse("papers:paper-list")
+
+
+def selection_panel(request: HttpRequest, *, next_url: str) -> str:
+    """The list page's 'N selected' bar with its links, and any message about the last change."""
+    context = {"count": len(selection.selection_keys(session=request.session)), "next": next_url}
+    return render_to_string(f"{SELECTION_TEMPLATE}#panel", context, request=request)
+
+
+def paper_selection_toggle(request: HttpRequest, *, key: str) -> str:
+    """A paper page's 'Add to selection' or 'Remove from selection' button."""
+    keys = selection.selection_keys(session=request.session)
+    context = {
+        "key": key,
+        "selected": key in keys,
+        "count": len(keys),
+        "next": reverse("papers:paper-detail", kwargs={"key": key}),
+    }
+    return render_to_string(f"{SELECTION_TEMPLATE}#paper", context, request=request)
+
+
+@require_POST
+def selection_change(request: HttpRequest) -> HttpResponse:
+    """Add or remove papers: ``add``/``remove`` keys; an htmx checkbox's ``toggle`` (ticked when it is among
+    the ``key`` values sent); or a list page's form without JavaScript, whose ``shown`` keys are set to
+    whether they are among the ticked ``key`` values.
+
+    htmx gets the panel or button it targets; a plain form is redirected back to ``next``.
+    """
+    ticked = request.POST.getlist("key")
+    add, remove = request.POST.getlist("add"), request.POST.getlist("remove")
+    toggle = request.POST.get("toggle")
+    if toggle:
+        (add if toggle in ticked else remove).append(toggle)
+    elif "shown" in request.POST:
+        shown = request.POST.getlist("shown")
+        add += [key for key in ticked if key in shown]
+        remove += [key for key in shown if key not in ticked]
+    change = selection.selection_change(session=request.session, add=add, remove=remove)
+    for problem in change.problems:
+        messages.warning(request, problem)
+    if not is_partial(request):
+        return redirect(_next_url(request))
+    if request.htmx.target == "paper-selection" and (add or remove):
+        html = paper_selection_toggle(request, key=(add or remove)[0])
+    else:
+        html = selection_panel(request, next_url=_next_url(request, request.htmx.current_url_abs_path or ""))
+    response = HttpResponse(html)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_POST
+def selection_clear(request: HttpRequest) -> HttpResponse:
+    """Empty the selection and go back to ``next``."""
+    count = selection.selection_clear(session=request.session)
+    if count:
+        messages.info(request, f"Selection cleared ({count} paper{pluralize(count)}).")
+    return redirect(_next_url(request))
+
+
+@require_GET
+def selection_page(request: HttpRequest) -> HttpResponse:
+    """The selected papers, each with a remove button, and the exports. Template: papers/selection.html."""
+    papers = papers_in_order(keys=selection.selection_keys(session=request.session))
+    return render(request, "papers/selection.html", {"papers": papers, "limit": selection.LIMIT})
+
+
+@require_GET
+def selection_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The selected papers as BibTeX, RIS or CSL-JSON, ordered by citation key."""
+    papers = papers_for_export(keys=selection.selection_keys(session=request.session))
+    if fmt == "bib":
+        return bibtex_download(papers, filename="selection.bib")
+    papers = list(citations.with_citation_data(papers))
+    text = citations.papers_ris(papers=papers) if fmt == "ris" else citations.papers_csl_json(papers=papers)
+    return download(text, filename=f"selection.{fmt}", content_type=SELECTION_EXPORTS[fmt])

@@ -2,6 +2,18 @@
 (function () {
   "use strict";
 
+  // Lets CSS hide what only a page without JavaScript needs (".js .nojs-only").
+  document.documentElement.classList.add("js");
+
+  // <details data-open-wide> starts closed (a phone sees a short "Filters" toggle, JavaScript or not); where the
+  // screen is wide enough to show it beside the results, open it.
+  var wide = window.matchMedia("(min-width: 901px)");
+  function openWhereWide(root) {
+    if (!wide.matches) return;
+    root.querySelectorAll("details[data-open-wide]").forEach(function (details) { details.open = true; });
+  }
+  if (wide.addEventListener) wide.addEventListener("change", function () { openWhereWide(document); });
+
   // Copy buttons: <button data-copy-target="ID" hidden> becomes visible only where the clipboard API exists.
   function setUpCopyButtons(root) {
     root.querySelectorAll("[data-copy-target]").forEach(function (button) {
@@ -30,5 +42,8 @@
     if (target) target.removeAttribute("aria-busy");
     setUpCopyButtons(document);
   });
-  document.addEventListener("DOMContentLoaded", function () { setUpCopyButtons(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpCopyButtons(document);
+    openWhereWide(document);
+  });
 })();

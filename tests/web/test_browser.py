@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import bibtexparser
 import pytest
 
+from tests.web.conftest import pad_papers
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -139,10 +141,19 @@ def test_search_as_you_type(page):
     shot(page, "search")
 
 
+def _selected_count(page, count: int) -> None:
+    # A locator assertion polls from Playwright's side: a polling wait_for_function needs eval, which the CSP
+    # refuses.
+    from playwright.sync_api import expect
+
+    expect(page.locator("#selection-panel .selection-count strong")).to_have_text(str(count))
+
+
 def test_tick_papers_and_download_bibtex(page, tmp_path):
     page.goto("/papers/?sort=key")
     page.check("input[value='goodfellow2014generative']")
     page.check("input[value='ho2020denoising']")
+    _selected_count(page, 2)  # each tick is saved by its own request
     with page.expect_download() as download_info:
         page.click("#export-selection")
     path = tmp_path / "selection.bib"
@@ -150,6 +161,32 @@ def test_tick_papers_and_download_bibtex(page, tmp_path):
     library = bibtexparser.parse_string(path.read_text(encoding="utf-8"))
     assert {entry.key for entry in library.entries} == {"goodfellow2014generative", "ho2020denoising"}
     assert library.entries[0]["title"]
+
+
+def test_the_selection_keeps_ticks_from_two_pages(page, atlas, tmp_path):
+    pad_papers(25, family=atlas.gans)
+    page.goto("/papers/?sort=key")
+    page.evaluate("window.__notReloaded = true")
+    first = page.locator("input[name='key']").first
+    first_key = first.get_attribute("value")
+    first.check()
+    _selected_count(page, 1)
+    page.click("a[rel='next']")
+    page.wait_for_url("**page=2*")
+    from playwright.sync_api import expect
+
+    expect(page.locator(".results-head .count")).to_contain_text("page 2 of 2")
+    second = page.locator("input[name='key']").first
+    second_key = second.get_attribute("value")
+    second.check()
+    _selected_count(page, 2)
+    assert page.evaluate("window.__notReloaded") is True  # ticks and paging all happened in place
+    with page.expect_download() as download_info:
+        page.click("#export-selection")
+    path = tmp_path / "selection.bib"
+    download_info.value.save_as(path)
+    library = bibtexparser.parse_string(path.read_text(encoding="utf-8"))
+    assert {entry.key for entry in library.entries} == {first_key, second_key}
 
 
 def test_screenshots_of_the_other_pages(page):
