@@ -8,6 +8,7 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db.models import ProtectedError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.cache import set_response_etag
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import conditional_page
@@ -175,6 +176,7 @@ class ContentCachedReadsMixin:
             if response.status_code != 200:
                 raise _NotCached(response)
             response.render()
+            set_response_etag(response)  # what conditional_page would compute, hashed once per version
             return {"content": response.content, "headers": list(response.items())}
 
         key = f"api:{request.accepted_media_type}:{request.build_absolute_uri()}"
