@@ -1,7 +1,8 @@
-"""Reads of the catalog for pages and the API, with the joins and prefetches each one needs.
+"""Reads of the catalog for the explorer's pages and the API, with the joins and prefetches each one needs.
 
 Every function is keyword-only and returns querysets or model instances whose related records are already
-loaded, so a template or serializer that walks the documented relations issues no further queries.
+loaded, so a template or serializer that walks the documented relations issues no further queries, and a
+page costs the same number of queries whatever the size of the catalog (tests/web/test_query_counts.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from catalog.models import (
     FamilyPaper,
     TaxonomyNode,
 )
-from papers.models import Authorship, Paper
+from papers.models import Authorship, Paper, PaperLink
+from papers.selectors import LIST_DEFER
+
+# How many papers a family's page lists before it links to the rest.
+FAMILY_PAPERS_SHOWN = 25
 
 # Seminal first, then the modern revival, then follow-ups; alphabetical order of the role values is wrong.
 ROLE_ORDER = Case(
@@ -81,16 +86,26 @@ def family_list() -> QuerySet[Family]:
     )
 
 
-def family_detail(*, slug: str) -> Family:
+def family_cards(*, model_kind: str | None = None) -> QuerySet[Family]:
+    """``family_list()`` with each family's example models (name, year: what a card or column shows),
+    only those of ``model_kind`` ('model' or 'system') if given."""
+    models = ExampleModel.objects.only("slug", "name", "year", "kind")
+    if model_kind:
+        models = models.filter(kind=model_kind)
+    return family_list().prefetch_related(Prefetch("example_models", queryset=models))
+
+
+def family_detail(*, slug: str, papers: bool = True) -> Family:
     """One family with everything its page shows: node, concepts, domains, models, papers with authors.
 
-    Raises Http404 for an unknown slug.
+    ``papers=False`` leaves out the reading list, for a page that shows only its head
+    (``family_reading_list``). Raises Http404 for an unknown slug.
     """
     queryset = Family.objects.select_related("taxonomy_node__parent__parent").prefetch_related(
         Prefetch("concepts", queryset=Concept.objects.order_by("name")),
         _family_domains(),
         _example_models(),
-        _family_papers(),
+        *([_family_papers()] if papers else []),
     )
     return get_object_or_404(queryset, slug=slug)
 
@@ -122,6 +137,34 @@ def family_papers(*, family: Family, role: str | None = None) -> QuerySet[Family
     return queryset.filter(role=role) if role else queryset
 
 
+@dataclass
+class FamilyReadingList:
+    """The head of a family's reading list and the length of the whole list."""
+
+    entries: list[FamilyPaper]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.entries), 0)
+
+
+def family_reading_list(*, family: Family, limit: int = FAMILY_PAPERS_SHOWN) -> FamilyReadingList:
+    """The first ``limit`` rows of ``family_papers()``, with what a list row shows (venue, authors, the
+    papers each builds on) and not the abstracts; two queries more for the count and the lineage."""
+    links = PaperLink.objects.select_related("target").only(
+        "source_id", "kind", "target__citation_key", "target__title", "target__year"
+    )
+    entries = (
+        family_papers(family=family)
+        .defer(*(f"paper__{name}" for name in LIST_DEFER))
+        .prefetch_related(Prefetch("paper__links_out", queryset=links))
+    )
+    return FamilyReadingList(
+        entries=list(entries[:limit]), total=FamilyPaper.objects.filter(family=family).count()
+    )
+
+
 def family_paper_keys(*, family_slug: str) -> list[str]:
     """Citation keys of a family's papers (for BibTeX export of a family)."""
     return list(
@@ -136,10 +179,12 @@ def family_paper_keys(*, family_slug: str) -> list[str]:
 
 
 def concept_list() -> QuerySet[Concept]:
-    """Concepts by name, with the families that use them."""
-    return Concept.objects.prefetch_related(
-        Prefetch("families", queryset=Family.objects.order_by("position"))
-    ).order_by("name")
+    """Concepts by name, with the families that use them and their number of papers (``paper_count``)."""
+    return (
+        Concept.objects.annotate(paper_count=Count("papers", distinct=True))
+        .prefetch_related(Prefetch("families", queryset=Family.objects.order_by("position")))
+        .order_by("name")
+    )
 
 
 def concept_detail(*, slug: str) -> Concept:
@@ -152,11 +197,20 @@ def concept_detail(*, slug: str) -> Concept:
 
 
 def domain_list() -> QuerySet[Domain]:
-    """Domains by name, with family and model counts."""
-    return Domain.objects.annotate(
-        family_count=Count("family_domains", distinct=True),
-        model_count=Count("example_models", distinct=True),
-    ).order_by("name")
+    """Domains by name, with family and model counts and the families serving each (``family_domains``)."""
+    return (
+        Domain.objects.annotate(
+            family_count=Count("family_domains", distinct=True),
+            model_count=Count("example_models", distinct=True),
+        )
+        .prefetch_related(
+            Prefetch(
+                "family_domains",
+                queryset=FamilyDomain.objects.select_related("family").order_by("family__position"),
+            )
+        )
+        .order_by("name")
+    )
 
 
 def domain_detail(*, slug: str) -> Domain:

@@ -1,6 +1,6 @@
 """Pages of the catalog: home, a family, a concept, a domain, a model or system, their indexes, search,
-lineage and the comparison of families. Reads go through catalog/pages.py, catalog/search.py and
-catalog/lineage.py; views only parse, call and render.
+lineage and the comparison of families. Reads go through catalog/selectors.py (shared with the API),
+catalog/search.py and catalog/lineage.py; views only parse, call and render.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from catalog import lineage, pages, search
-from catalog.models import Family
+from catalog import lineage, search, selectors
+from catalog.models import ExampleModel, Family
 from papers.views import bibtex_download, is_partial, render_cached_page, render_page
 
 
@@ -25,7 +25,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The taxonomy, the seven families as cards, a search box. Template: catalog/home.html."""
-    context = {"tree": pages.taxonomy_tree(), "families": pages.families_for_cards()}
+    context = {"tree": selectors.taxonomy_tree(), "families": selectors.family_cards()}
     return render(request, "catalog/home.html", context)
 
 
@@ -35,8 +35,8 @@ def family_detail(request: HttpRequest, slug: str) -> HttpResponse:
     cached per content version."""
 
     def build() -> dict:
-        family = pages.family_for_page(slug=slug)
-        context = {"family": family, "reading": pages.family_papers(family=family)}
+        family = selectors.family_detail(slug=slug, papers=False)
+        context = {"family": family, "reading": selectors.family_reading_list(family=family)}
         return {
             "html": render_to_string("catalog/family_content.html", context),
             "title": family.name,
@@ -56,35 +56,35 @@ def family_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def concept_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "catalog/concept_list.html", {"concepts": pages.concepts_index()})
+    return render(request, "catalog/concept_list.html", {"concepts": selectors.concept_list()})
 
 
 @require_GET
 def concept_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A mechanism part and the families and papers that use it. Template: catalog/concept_detail.html."""
-    return render(request, "catalog/concept_detail.html", {"concept": pages.concept_for_page(slug=slug)})
+    return render(request, "catalog/concept_detail.html", {"concept": selectors.concept_detail(slug=slug)})
 
 
 @require_GET
 def domain_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "catalog/domain_list.html", {"domains": pages.domains_index()})
+    return render(request, "catalog/domain_list.html", {"domains": selectors.domain_list()})
 
 
 @require_GET
 def domain_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A domain, the families serving it with examples, its models. Template: catalog/domain_detail.html."""
-    return render(request, "catalog/domain_detail.html", {"domain": pages.domain_for_page(slug=slug)})
+    return render(request, "catalog/domain_detail.html", {"domain": selectors.domain_detail(slug=slug)})
 
 
 @require_GET
 def model_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "catalog/model_list.html", {"models": pages.models_index()})
+    return render(request, "catalog/model_list.html", {"models": selectors.model_list()})
 
 
 @require_GET
 def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A model or system with its families, domains and paper. Template: catalog/model_detail.html."""
-    return render(request, "catalog/model_detail.html", {"model": pages.model_for_page(slug=slug)})
+    return render(request, "catalog/model_detail.html", {"model": selectors.model_detail(slug=slug)})
 
 
 @require_GET
@@ -120,7 +120,7 @@ def lineage_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
     """The families side by side, from their records. Template: catalog/compare.html."""
-    families = pages.families_for_compare()
+    families = list(selectors.family_cards(model_kind=ExampleModel.Kind.MODEL))
     rows = [
         ("Likelihood", [family.get_likelihood_display() for family in families]),
         ("Sampling", [family.get_sampling_display() for family in families]),

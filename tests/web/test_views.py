@@ -17,7 +17,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def test_home_lists_families_and_taxonomy_with_generation_slots(client, atlas):
     response = client.get("/")
     assert [family.slug for family in response.context["families"]] == ["gans", "diffusion-models"]
-    assert response.context["tree"][0]["node"].slug == "explicit-density"
+    assert response.context["tree"][0].node.slug == "explicit-density"
     html = response.content.decode()
     assert 'hx-get="/generation/families/gans/latest-thumbnail/"' in html
     assert "Implicit density" in html
