@@ -15,6 +15,7 @@ own CPU use; the ratio to the trivial view is the comparable number.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import random
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -171,19 +173,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(port: int, path: str) -> float:
+def get(port: int, path: str, accept: str = "") -> tuple[float, int]:
+    """One GET on a fresh connection: (seconds, body bytes). Anything but 200 stops the benchmark."""
     started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", path, headers={"Host": "127.0.0.1"})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Host": "127.0.0.1", **({"Accept": accept} if accept else {})}
+    connection.request("GET", path, headers=headers)
     response = connection.getresponse()
-    response.read()
+    body = response.read()
     connection.close()
     if response.status != 200:
-        raise RuntimeError(f"{path} answered {response.status}")
-    return time.perf_counter() - started
+        raise RuntimeError(f"{path} answered {response.status}: {body[:200]!r}")
+    return time.perf_counter() - started, len(body)
 
 
-def drive(port: int, path: str, *, clients: int, seconds: float) -> tuple[float, list[float]]:
+def drive(
+    port: int, path: str, *, clients: int, seconds: float, accept: str = ""
+) -> tuple[float, list[float]]:
+    """``clients`` threads GET ``path`` back to back for ``seconds``: (requests/s, latencies)."""
     latencies: list[float] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
@@ -191,7 +198,7 @@ def drive(port: int, path: str, *, clients: int, seconds: float) -> tuple[float,
     def client() -> None:
         mine = []
         while time.perf_counter() < deadline:
-            mine.append(get(port, path))
+            mine.append(get(port, path, accept)[0])
         with lock:
             latencies.extend(mine)
 
@@ -209,20 +216,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--papers", type=int, default=5000)
-    options = parser.parse_args()
-
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    if not url.startswith("postgres"):
-        sys.exit("bench/web.py measures the PostgreSQL setup: set DATABASE_URL=postgres://...")
-    ensure_database(url)
-    static_root = tempfile.mkdtemp(prefix="atlas-static-")
-    env = {
+def bench_env(url: str, static_root: str, **extra: str) -> dict:
+    """The server's environment: production settings on the benchmark's own database."""
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_DEBUG": "false",
@@ -230,12 +226,13 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_STATIC_ROOT": static_root,
         "DJANGO_LOG_LEVEL": "WARNING",
+        **extra,
     }
-    prepare(options.papers, env)
-    manage("collectstatic", "--noinput", "-v0", env=env)
 
-    from papers.models import Paper
 
+@contextlib.contextmanager
+def gunicorn(env: dict, *, workers: int) -> Iterator[int]:
+    """gunicorn serving the site on a free port, answering /healthz/; yields the port."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -246,7 +243,9 @@ def main() -> None:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            str(options.workers),
+            str(workers),
+            "--timeout",
+            "120",
             "--log-level",
             "warning",
         ],
@@ -260,25 +259,60 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        for _, path in TARGETS:  # warm every worker's caches and connections
-            for _ in range(options.workers * 4):
-                get(port, path)
-        print(
-            f"gunicorn {options.workers} sync workers, {options.clients} clients, "
-            f"{options.seconds:.0f} s each, {Paper.objects.count()} papers, {os.cpu_count()} CPUs"
-        )
-        print(f"{'target':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs trivial':>12}")
-        baseline = None
-        for name, path in TARGETS:
-            rate, latencies = drive(port, path, clients=options.clients, seconds=options.seconds)
-            baseline = baseline or rate
-            print(
-                f"{name:<26}{rate:>9.1f}{statistics.median(latencies) * 1000:>9.1f}"
-                f"{percentile(latencies, 0.99) * 1000:>9.1f}{rate / baseline:>11.0%}"
-            )
+        yield port
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def measure(port: int, targets: list[tuple[str, str, str]], *, clients: int, seconds: float) -> None:
+    """Drive each (name, path, accept) in turn and print a row; the first target is the baseline."""
+    print(f"{'target':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs trivial':>12}")
+    baseline = None
+    for name, path, accept in targets:
+        rate, latencies = drive(port, path, clients=clients, seconds=seconds, accept=accept)
+        baseline = baseline or rate
+        print(
+            f"{name:<26}{rate:>9.1f}{statistics.median(latencies) * 1000:>9.1f}"
+            f"{percentile(latencies, 0.99) * 1000:>9.1f}{rate / baseline:>11.1%}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--papers", type=int, default=5000)
+    options = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        sys.exit("bench/web.py measures the PostgreSQL setup: set DATABASE_URL=postgres://...")
+    ensure_database(url)
+    static_root = tempfile.mkdtemp(prefix="atlas-static-")
+    env = bench_env(url, static_root)
+    try:
+        prepare(options.papers, env)
+        manage("collectstatic", "--noinput", "-v0", env=env)
+
+        from papers.models import Paper
+
+        with gunicorn(env, workers=options.workers) as port:
+            for _, path in TARGETS:  # warm every worker's caches and connections
+                for _ in range(options.workers * 4):
+                    get(port, path)
+            print(
+                f"gunicorn {options.workers} sync workers, {options.clients} clients, "
+                f"{options.seconds:.0f} s each, {Paper.objects.count()} papers, {os.cpu_count()} CPUs"
+            )
+            measure(
+                port,
+                [(name, path, "") for name, path in TARGETS],
+                clients=options.clients,
+                seconds=options.seconds,
+            )
+    finally:
         shutil.rmtree(static_root, ignore_errors=True)
 
 
