@@ -207,3 +207,9 @@ def test_screenshots_of_the_other_pages(page):
     shot(page, "family-phone")
     page.goto("/papers/")
     shot(page, "papers-phone")
+    # On a phone the filters fold away behind their summary, which the keyboard opens.
+    assert not page.locator("#f-family").is_visible()
+    page.locator(".filters-disclosure > summary").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#f-family").is_visible()
+    assert page.get_by_label("Family").is_visible()

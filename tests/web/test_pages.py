@@ -18,6 +18,7 @@ PAGES = [
     "/papers/goodfellow2014generative/",
     "/papers/authors/ian-goodfellow/",
     "/papers/venues/neurips/",
+    "/papers/selection/",
     "/search/?q=diffusion",
     "/lineage/",
     "/compare/",
