@@ -3,7 +3,7 @@
 The apps' endpoints live in ``papers/api.py`` and ``catalog/api.py``; ``config/api_urls.py`` mounts them.
 """
 
-from functools import partial
+import functools
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db.models import ProtectedError
@@ -168,7 +168,7 @@ class ContentCachedReadsMixin:
         method = request.method.lower()
         if method in ("get", "head") and self.action in self.cached_actions and hasattr(self, method):
             # DRF looks the handler up after initial(); the viewset set it per request, as we do here.
-            setattr(self, method, partial(self._cached_read, getattr(self, method)))
+            setattr(self, method, functools.partial(self._cached_read, getattr(self, method)))
 
     def _cached_read(self, handler, request, *args, **kwargs):
         def build() -> dict:
