@@ -18,7 +18,7 @@ from torch import nn
 from generation.zoo import text_metrics
 from generation.zoo.chars import IGNORE, STOI, VOCAB_SIZE, check_prefix, decode, prefix_param
 from generation.zoo.demos import Artefact, Demo, generator_for
-from generation.zoo.name_training import fit_next_character
+from generation.zoo.next_token_training import fit_next_character
 from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
 

@@ -1,8 +1,14 @@
-"""A GPT-style decoder over the characters of names: the generative-transformer family.
+"""A GPT-style decoder: the generative-transformer family, over the characters of names and over pixels.
 
 Follows radford2018improving (a decoder-only transformer trained to predict the next token) built from the
 causal self-attention blocks of vaswani2017attention, laid out like nanoGPT's model.py. The model is exact
-in likelihood: p(name) = prod_t p(c_t | c_<t), each factor a softmax over the 27 characters of chars.py.
+in likelihood: p(x) = prod_t p(x_t | x_<t), each factor a softmax over the vocabulary.
+
+Two token streams, one network:
+  names   the 27 characters of chars.py; a name is '.name.'                       (model gpt-names)
+  digits  an 8x8 digit read in raster order, each pixel one of 17 grey levels, after a start token: the
+          image-as-a-sequence idea of the image-token lineage (ViT-GPT, DALL-E) at the scale of the zoo
+                                                                                    (model gpt-digits)
 """
 
 from __future__ import annotations
@@ -15,19 +21,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from generation.zoo import text_metrics
+from generation.zoo import data, text_metrics
 from generation.zoo.chars import IGNORE, STOI, VOCAB_SIZE, check_prefix, decode, prefix_param
 from generation.zoo.demos import Artefact, Demo, generator_for
-from generation.zoo.name_training import fit_next_character
+from generation.zoo.images import grid_png
+from generation.zoo.next_token_training import fit_next_character, fit_next_token
 from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
 
 CITATION = "radford2018improving"
+PIXELS = 64  # an 8x8 digit as a sequence
+START = data.LEVELS  # the digits stream's start token, after the 17 grey levels 0..16
 
 
 @dataclass
 class Config:
-    vocab_size: int = VOCAB_SIZE  # 26 letters + the boundary mark
+    data: str = "names"  # the token stream: "names" or "digits"
+    vocab_size: int = VOCAB_SIZE  # 26 letters + the boundary mark (digits: 17 levels + the start token)
     block_size: int = 16  # context length: '.' + the longest name the model reads
     n_layer: int = 3  # transformer blocks
     n_head: int = 4  # attention heads per block
@@ -37,6 +47,11 @@ class Config:
     batch: int = 128  # names per step
     lr: float = 2e-3  # AdamW peak learning rate (one-cycle schedule)
     eval_every: int = 250  # steps between validation passes; the best validation checkpoint is kept
+
+    def __post_init__(self):
+        assert self.data in ("names", "digits"), f"unknown token stream {self.data!r}"
+        if self.data == "digits":
+            assert self.vocab_size == data.LEVELS + 1 and self.block_size == PIXELS, "digits: 18 tokens, 64"
 
 
 class CausalSelfAttention(nn.Module):
@@ -128,8 +143,83 @@ def nats_per_char(model: GPT, names: list[str]) -> float:
 
 
 def fit(model: GPT, config: Config, *, generator: torch.Generator, log: Callable[[int, dict], None]) -> dict:
-    """Next-character cross-entropy with AdamW; keeps the weights of the best validation nats/char."""
+    """Next-token cross-entropy with AdamW; keeps the weights of the best validation loss."""
+    if config.data == "digits":
+        return _fit_digits(model, config, generator=generator, log=log)
     return fit_next_character(model, config, generator=generator, log=log)
+
+
+# --- digits as sequences ----------------------------------------------------------------------------------
+
+
+def pixel_tokens(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Digits (B, 1, 8, 8) of levels -> inputs (B, 64) [start, p0 .. p62] and targets (B, 64) p0 .. p63."""
+    targets = x.flatten(1).long()  # raster order
+    start = torch.full((len(x), 1), START, dtype=torch.long, device=x.device)
+    return torch.cat([start, targets[:, :-1]], dim=1), targets
+
+
+@torch.inference_mode()
+def nll_bits_per_dim(model: GPT, x: torch.Tensor) -> torch.Tensor:
+    """Exact negative log-likelihood of each digit in bits per pixel: (B,). Only for the digits stream."""
+    assert model.config.data == "digits", "bits per dimension are defined for the digits model"
+    inputs, targets = pixel_tokens(x)
+    logits, _ = model(inputs)
+    nll = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (B, 64) nats
+    return nll.mean(1) / math.log(2)
+
+
+def _fit_digits(model: GPT, config: Config, *, generator: torch.Generator, log) -> dict:
+    train, val = data.digits("train").images, data.digits("val").images
+
+    def draw(generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        return pixel_tokens(train[torch.randint(0, len(train), (config.batch,), generator=generator)])
+
+    return fit_next_token(
+        model,
+        config,
+        draw=draw,
+        validate=lambda: nll_bits_per_dim(model, val).mean().item(),
+        unit="bits_per_dim",
+        generator=generator,
+        log=log,
+    )
+
+
+def _next_token(logits: torch.Tensor, *, generator, temperature: float, top_k: int | None) -> torch.Tensor:
+    """Draw one token per row from the last position's logits (n, V): (n, 1), on the CPU with ``generator``
+    so that a seed means the same draw on any device."""
+    logits = logits.cpu() / temperature
+    if top_k is not None:
+        kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, -1:]  # (n, 1)
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    return torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)
+
+
+@torch.inference_mode()
+def generate_digits(
+    model: GPT,
+    n: int,
+    *,
+    generator: torch.Generator,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
+    """Sample n digits pixel by pixel in raster order: (n, 1, 8, 8) levels 0..16, reporting each pixel."""
+    assert model.config.data == "digits", "generate_digits needs the digits model"
+    assert temperature > 0, "temperature must be positive"
+    assert top_k is None or top_k >= 1, "top_k must be at least 1"
+    model.eval()
+    device = next(model.parameters()).device
+    idx = torch.full((n, 1), START, dtype=torch.long)  # (n, 1): the start token
+    for step in range(PIXELS):
+        logits, _ = model(idx.to(device))
+        pixel = _next_token(logits[:, -1, :START], generator=generator, temperature=temperature, top_k=top_k)
+        idx = torch.cat([idx, pixel], dim=1)
+        if progress is not None:
+            progress(step + 1, PIXELS)
+    return idx[:, 1:].view(n, 1, 8, 8)
 
 
 @torch.inference_mode()
@@ -162,12 +252,7 @@ def generate(
         if progress is not None:
             progress(step, total)
         logits, _ = model(idx[:, -model.config.block_size :].to(device))
-        logits = logits.cpu()  # draws happen on the CPU with the caller's generator: same names on any device
-        logits = logits[:, -1] / temperature  # (n, V)
-        if top_k is not None:
-            kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, -1:]  # (n, 1)
-            logits = logits.masked_fill(logits < kth, float("-inf"))
-        nxt = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)  # (n, 1)
+        nxt = _next_token(logits[:, -1], generator=generator, temperature=temperature, top_k=top_k)  # (n, 1)
         done |= nxt[:, 0] == STOI["."]
         for row in range(n):
             if not done[row]:
@@ -190,8 +275,13 @@ def sample(
     temperature: float = 1.0,
     top_k: int | None = None,
     prefix: str = "",
-) -> list[str]:
-    """The registry's sampling entry point; the model already lives on ``device``."""
+) -> list[str] | torch.Tensor:
+    """The registry's sampling entry point; the model already lives on ``device``. Names: a list of
+    strings; digits: a tensor (n, 1, 8, 8) of levels (``prefix`` does not apply)."""
+    if model.config.data == "digits":
+        return generate_digits(
+            model, n, generator=generator, temperature=temperature, top_k=top_k, progress=progress
+        )
     return generate(
         model, n, generator=generator, temperature=temperature, top_k=top_k, prefix=prefix, progress=progress
     )
@@ -207,6 +297,28 @@ MODELS = (
         kind="text",
         title="GPT-style decoder over the characters of names",
         citation_key=CITATION,
+        seed=0,
+    ),
+    ZooModel(
+        name="gpt-digits",
+        family="generative-transformers",
+        module=__name__,
+        kind="image",
+        title="GPT-style decoder over the pixels of 8x8 digits",
+        citation_key=CITATION,
+        config={
+            "data": "digits",
+            "vocab_size": data.LEVELS + 1,
+            "block_size": PIXELS,
+            "n_layer": 4,
+            "n_head": 4,
+            "n_embd": 64,
+            "dropout": 0.1,
+            "steps": 2000,
+            "batch": 64,
+            "lr": 2e-3,
+            "eval_every": 250,
+        },
         seed=0,
     ),
 )
@@ -226,6 +338,19 @@ def _run_names(params: dict, *, device: str, progress) -> tuple[list[Artefact], 
     )
     text = "".join(f"{name.capitalize()}\n" for name in names)
     return [Artefact("names.txt", "text/plain", text.encode())], {"names": names}
+
+
+def _run_digits(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
+    model = load("gpt-digits", device=device)
+    images = generate_digits(
+        model,
+        params["n"],
+        generator=generator_for(params["seed"]),
+        progress=progress,
+        temperature=params["temperature"],
+        top_k=params["top_k"] or None,
+    )
+    return [Artefact("samples.png", "image/png", grid_png(images))], {"shape": list(images.shape)}
 
 
 DEMOS = (
@@ -248,5 +373,22 @@ DEMOS = (
         ),
         citation_key=CITATION,
         run=_run_names,
+    ),
+    Demo(
+        slug="gpt-digits",
+        family="generative-transformers",
+        title="GPT: digits as sequences of pixels",
+        description="The same decoder reads a digit as a sentence of 64 grey levels and writes new ones a "
+        "pixel at a time, each level a choice among 17 given every pixel before it: images as token "
+        "sequences, the idea behind ViT-GPT and DALL-E, at the scale of 8x8 digits.",
+        model="gpt-digits",
+        params=(
+            seed_param(),
+            n_param(),
+            Param("temperature", "float", 1.0, 0.1, 2.0, help="Divides the logits of every pixel's softmax."),
+            Param("top_k", "int", 0, 0, 17, help="Keep the k likeliest grey levels at each pixel (0: all)."),
+        ),
+        citation_key=CITATION,
+        run=_run_digits,
     ),
 )

@@ -1,4 +1,5 @@
-"""GPT over names: causal attention, training, the shipped checkpoint, top-k and prefix, the bigram bar."""
+"""GPT over names and over digit pixels: causal attention, training, the shipped checkpoints, top-k and
+prefix, and the bars (the bigram for names, independent pixels for digits)."""
 
 import torch
 
@@ -59,3 +60,64 @@ def test_demo_reports_progress_per_character():
     )
     assert len(result.metadata["names"]) == 3
     assert calls and calls[-1][0] == calls[-1][1]
+
+
+# --- the digits stream (gpt-digits) ---------------------------------------------------------------------
+
+
+def _digits_config(**overrides) -> transformer.Config:
+    small = {"n_layer": 2, "n_head": 2, "n_embd": 16, **overrides}
+    return transformer.Config(data="digits", vocab_size=18, block_size=64, **small)
+
+
+def test_a_pixel_s_logits_never_depend_on_that_pixel_or_a_later_one():
+    torch.manual_seed(0)
+    model = transformer.build(_digits_config()).eval()
+    x = data.digits("test").images[:1]
+    for k in (0, 17, 40, 63):
+        changed = x.clone()
+        changed.view(-1)[k:] = (changed.view(-1)[k:] + 5) % 17  # a different pixel k and everything after
+        la, _ = model(transformer.pixel_tokens(x)[0])
+        lb, _ = model(transformer.pixel_tokens(changed)[0])
+        # Position p predicts pixel p from the start token and pixels 0..p-1.
+        assert torch.allclose(la[0, : k + 1], lb[0, : k + 1], atol=1e-6), f"pixel {k} saw itself or later"
+        if k < 63:
+            assert not torch.allclose(la[0, k + 1 :], lb[0, k + 1 :])
+
+
+def test_a_few_training_steps_lower_the_digits_loss():
+    torch.manual_seed(0)
+    model = transformer.build(_digits_config())
+    inputs, targets = transformer.pixel_tokens(data.digits("train").images[:64])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    first = model(inputs, targets)[1].item()
+    for _ in range(20):
+        _, loss = model(inputs, targets)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert model(inputs, targets)[1].item() < first - 0.3
+
+
+def test_shipped_digits_model_beats_independent_pixels_and_samples_deterministically():
+    from generation.zoo import baselines
+
+    entry = registry.get_model("gpt-digits")
+    assert registry.sha256_of(entry.checkpoint_path) == registry.read_manifest("gpt-digits")["sha256"]
+    assert entry.checkpoint_path.stat().st_size <= 5 * 1024 * 1024
+    model = registry.load("gpt-digits")
+    test = data.digits("test").images
+    ours = transformer.nll_bits_per_dim(model, test).mean().item()
+    independent = baselines.get_baseline("independent-pixels").nll_bits_per_dim(test).mean().item()
+    assert ours < independent - 0.2, f"gpt-digits {ours:.3f} bits/dim, independent pixels {independent:.3f}"
+    calls = []
+    a = transformer.sample(model, 3, generator=generator_for(2), progress=lambda s, t: calls.append((s, t)))
+    assert torch.equal(a, transformer.sample(model, 3, generator=generator_for(2)))
+    assert a.shape == (3, 1, 8, 8) and a.dtype == torch.long and a.min() >= 0 and a.max() <= 16
+    assert calls == [(k, 64) for k in range(1, 65)], "progress must be reported once per pixel"
+
+
+def test_the_digits_demo_returns_a_png_grid():
+    result = run_demo("gpt-digits", {"n": 4, "seed": 1, "top_k": 5, "temperature": 0.8})
+    assert [a.content_type for a in result.artefacts] == ["image/png"]
+    assert result.metadata["shape"] == [4, 1, 8, 8]
