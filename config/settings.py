@@ -143,9 +143,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
+# Cache: rendered page and API content (keyed by the content version) and the throttles' counters.
+# The default lives in each process's memory; with several processes (gunicorn workers, many machines) set
+# DJANGO_CACHE_URL=redis://127.0.0.1:6379/1 so that they share copies and throttles count per client.
+CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://atlas")}
+
 # Celery. With no broker configured the embedded default uses a SQLAlchemy transport on a SQLite file, which
 # needs no server (see README: it does not guarantee delivery across a crash; the reaper covers that).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
+# An empty value (as in a .env copied from .env.example) means the default too.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -46,3 +46,38 @@ def test_deploy_check_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _settings_in_a_fresh_process(code: str, **variables) -> str:
+    """Run ``code`` after django.setup() in a new interpreter with these environment variables; its stdout."""
+    environment = {**os.environ, **variables}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup()\n{code}"],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_processes_share_the_cache_through_redis_when_configured():
+    """Several web processes (gunicorn workers) see the same cached copies and throttle counts."""
+    url = "redis://127.0.0.1:6379/12"
+    key = f"atlas-test-{os.getpid()}"
+    cache = "from django.core.cache import caches; cache = caches['default']; "
+    write = cache + f"cache.set({key!r}, 'shared', 30); print(type(cache).__name__)"
+    read = cache + f"print(type(cache).__name__, cache.get({key!r}))"
+    assert _settings_in_a_fresh_process(write, DJANGO_CACHE_URL=url) == "RedisCache"
+    assert _settings_in_a_fresh_process(read, DJANGO_CACHE_URL=url) == "RedisCache shared"
+    # The default is each process's own memory: another process does not see the copy.
+    assert _settings_in_a_fresh_process(read) == "LocMemCache None"
+    _settings_in_a_fresh_process(cache + f"cache.delete({key!r})", DJANGO_CACHE_URL=url)
+
+
+def test_an_empty_broker_url_means_the_embedded_default():
+    """A .env copied from .env.example leaves CELERY_BROKER_URL empty: that is the SQLite file broker."""
+    code = "from django.conf import settings; print(settings.CELERY_BROKER_URL)"
+    assert _settings_in_a_fresh_process(code, CELERY_BROKER_URL="").startswith("sqla+sqlite:///")
