@@ -3,16 +3,15 @@
 broker requeues an unacknowledged message when the consumer's channel closes) and the job completes once."""
 
 import os
-import signal
 
 import pytest
 from kombu import Connection
 
 from config.celery import app as celery_app
 from generation.models import GenerationJob, Sample
-from tests.generation.conftest import CPU_QUEUE, wait_for, wait_job
+from tests.generation.conftest import CPU_QUEUE, wait_job
 from tests.generation.test_services import first_demo, small
-from tests.generation.test_worker import request, slow_request
+from tests.generation.test_worker import kill_its_child_mid_job, request, slow_request
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 Status = GenerationJob.Status
@@ -50,16 +49,8 @@ def test_a_request_runs_through_rabbitmq(demos, amqp_worker):
 
 def test_a_killed_child_s_job_is_redelivered_by_rabbitmq_and_completes_once(demos, amqp_worker):
     demo, params = slow_request(demos)
-    job = request(demo, **params)
-    running = wait_job(job.pk, statuses=(Status.RUNNING,), timeout=60)
-    wait_for(
-        lambda: GenerationJob.objects.filter(pk=job.pk, progress_step__gte=1).exists(),
-        timeout=60,
-        interval=0.02,
-        what="the first progress step",
-    )
-    os.kill(running.worker_pid, signal.SIGKILL)
-    done = wait_job(job.pk, timeout=120)
+    running = kill_its_child_mid_job(request(demo, **params), amqp_worker)
+    done = wait_job(running.pk, timeout=120)
     assert done.status == Status.SUCCEEDED, f"{done.error}\n{amqp_worker.text()[-3000:]}"
     assert done.attempts == 2 and done.worker_pid != running.worker_pid
     assert Sample.objects.filter(job=done, role="result").count() == 1

@@ -61,10 +61,8 @@ def test_a_request_runs_on_the_worker_and_stores_a_valid_artefact(demos, worker_
         assert result.content_type.startswith("text/") and data.decode("utf-8").strip()
 
 
-def test_sigkill_of_the_worker_child_mid_job_completes_exactly_once(demos, worker_factory):
-    worker = worker_factory()
-    demo, params = slow_request(demos)
-    job = request(demo, **params)
+def kill_its_child_mid_job(job: GenerationJob, worker) -> GenerationJob:
+    """SIGKILL the pool child running ``job`` once it has made its first step; the job as it was then."""
     running = wait_job(job.pk, statuses=(Status.RUNNING,), timeout=60)
     wait_for(
         lambda: GenerationJob.objects.filter(pk=job.pk, progress_step__gte=1).exists(),
@@ -74,6 +72,14 @@ def test_sigkill_of_the_worker_child_mid_job_completes_exactly_once(demos, worke
     )
     assert running.worker_pid in worker.child_pids()
     os.kill(running.worker_pid, signal.SIGKILL)
+    return running
+
+
+def test_sigkill_of_the_worker_child_mid_job_completes_exactly_once(demos, worker_factory):
+    worker = worker_factory()
+    demo, params = slow_request(demos)
+    job = request(demo, **params)
+    running = kill_its_child_mid_job(job, worker)
     done = wait_job(job.pk, timeout=120)
     assert done.status == Status.SUCCEEDED, f"{done.error}\n{worker.text()[-3000:]}"
     assert done.attempts == 2
