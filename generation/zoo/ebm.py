@@ -336,6 +336,8 @@ def _run_langevin(params: dict, *, device: str, progress, preview=None) -> tuple
     frame_artefacts = [Artefact("frame-000.png", "image/png", grid_png(start), role="frame")]
     if preview is not None:
         preview(frame_artefacts[0])
+    if progress is not None:
+        progress(0, steps)  # the start frame is step 0 of the chain (a live preview shows it as such)
 
     def on_frame(levels: torch.Tensor) -> None:
         name = f"frame-{len(frame_artefacts):03d}.png"

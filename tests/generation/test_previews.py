@@ -97,6 +97,23 @@ def test_previews_are_rate_limited_and_replace_each_other(demos, settings):
         assert handle.read() == PNG + b"two"
 
 
+def test_a_langevin_chain_s_start_frame_is_previewed_as_step_0(demos, settings):
+    from generation.zoo import demos as zoo
+
+    settings.GENERATION_PROGRESS_INTERVAL = 3600.0  # only the first frame is written: the start
+    with transaction.atomic():
+        job = services.job_request(
+            demo_slug="ebm-langevin", raw_params={"n": 1, "seed": 0, "steps": 4, "frames": 2}
+        ).job
+    GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
+    progress = services._Progress(job.pk, started=0.0)
+    result = zoo.run_demo(job.demo.slug, dict(job.params), progress=progress, preview=progress.preview)
+    job.refresh_from_db()
+    assert job.preview_step == 0
+    with default_storage.open(job.preview_name, "rb") as handle:
+        assert handle.read() == next(a for a in result.artefacts if a.name == "frame-000.png").data
+
+
 def test_the_running_partial_shows_the_preview_and_no_preview_is_a_404(client, demos, settings):
     settings.GENERATION_PROGRESS_INTERVAL = 0.0
     job = _diffusion_job(demos)

@@ -60,7 +60,7 @@ def test_langevin_demo_returns_the_chain_as_frames():
     assert [a.role for a in result.artefacts].count("result") == 1
     assert len(frames) == 4  # the noise it starts from, then every 4 steps
     assert result.metadata["frame_steps"] == [0, 4, 8, 12]
-    assert steps == list(range(1, 13))
+    assert steps == list(range(13))  # step 0 is the noise the chain starts from
 
 
 def test_energy_landscape_demo_draws_a_picture():
