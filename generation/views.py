@@ -236,6 +236,9 @@ def family_gallery(request, slug):
 
 @require_GET
 def family_latest_thumbnail(request, slug):
-    """The newest sample of a family, for the home page's card (an htmx-loaded fragment; empty if none)."""
+    """The newest sample of a family, for the home page's card (an htmx-loaded fragment): before anyone has
+    generated, an invitation to; empty for a family without a demo."""
     sample = selectors.sample_latest(family_slug=slug)
-    return render(request, "generation/latest_thumbnail.html", {"sample": sample, "family_slug": slug})
+    has_demo = sample is not None or selectors.demo_list(family_slug=slug).exists()
+    context = {"sample": sample, "family_slug": slug, "has_demo": has_demo}
+    return render(request, "generation/latest_thumbnail.html", context)

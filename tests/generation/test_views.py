@@ -107,7 +107,15 @@ def test_sample_permalink_artefact_gallery_and_thumbnail(client, demos):
     if sample.kind == "image":
         assert sample.get_file_url() in thumbnail.content.decode()
     empty = client.get(reverse("generation:family-latest-thumbnail", kwargs={"slug": "nobody"}))
-    assert empty.status_code == 200 and b"<img" not in empty.content
+    assert empty.status_code == 200 and not empty.content.strip()  # no demo: nothing to show or invite to
+
+
+def test_a_family_card_without_samples_invites_a_first_generation(client, demos):
+    demo = first_demo(demos)
+    url = reverse("generation:family-latest-thumbnail", kwargs={"slug": demo.family_slug})
+    html = client.get(url).content
+    family_page = reverse("catalog:family-detail", kwargs={"slug": demo.family_slug})
+    assert f'href="{family_page}#demo-slot"'.encode() in html and b"generate some live" in html
 
 
 def test_an_artefact_with_an_unexpected_type_is_a_download(client, demos):
