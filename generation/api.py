@@ -3,6 +3,7 @@
 
 import math
 
+import django_filters
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 
 from config.api import ConditionalGetMixin
 from generation import selectors, services
-from generation.models import GenerationJob, Sample
+from generation.models import Demo, GenerationJob, Sample
 from generation.serializers import (
     DemoSerializer,
     JobCreatedSerializer,
@@ -27,6 +28,14 @@ class JobLimit(exceptions.Throttled):
     default_detail = "Too many generation jobs."
 
 
+class DemoFilter(django_filters.FilterSet):
+    family = django_filters.CharFilter(field_name="family_slug", help_text="A family slug, as elsewhere.")
+
+    class Meta:
+        model = Demo
+        fields = ["family_slug"]  # the earlier name of the same filter, kept for existing clients
+
+
 @extend_schema_view(
     list=extend_schema(summary="Demos you can request samples from, with their parameter schemas"),
     retrieve=extend_schema(summary="One demo"),
@@ -35,7 +44,7 @@ class DemoViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = DemoSerializer
     lookup_field = "slug"
     queryset = selectors.demo_list()
-    filterset_fields = ["family_slug"]
+    filterset_class = DemoFilter
     ordering_fields = ["slug", "family_slug"]
 
     def get_queryset(self):
@@ -74,7 +83,7 @@ class SampleViewSet(viewsets.ReadOnlyModelViewSet):
         examples=[
             OpenApiExample(
                 "Sixteen digits",
-                value={"demo": "diffusion-digits", "params": {"n": 16, "seed": 0}},
+                value={"demo": "ddpm-digits", "params": {"n": 16, "seed": 0, "sampler": "ddim", "steps": 50}},
                 request_only=True,
             ),
             OpenApiExample(

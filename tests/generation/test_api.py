@@ -29,6 +29,11 @@ def test_demos_list_their_family_and_parameter_schema(api, demos):
     assert n["kind"] == "int" and n["minimum"] == 1 and n["maximum"] <= 64
     detail = api.get(f"/api/demos/{row['slug']}/")
     assert detail.status_code == 200 and detail.json()["checkpoint_sha256"] == row["checkpoint_sha256"]
+    family = row["family"]
+    expected = sorted(slug for slug, demo in demos.items() if demo.family_slug == family)
+    for query in ({"family": family}, {"family_slug": family}):  # the papers' name, and the earlier one
+        rows = api.get("/api/demos/", query).json()["results"]
+        assert sorted(r["slug"] for r in rows) == expected and len(expected) < len(demos)
 
 
 def test_post_a_job_then_poll_it(api, demos):
