@@ -35,9 +35,15 @@ load: migrate
 run: load
 	$(PY) manage.py serve_with_worker $(HOST):$(PORT)
 
-# Start the local PostgreSQL if it is installed here and not answering (CI machines run it already).
+# Start the local PostgreSQL, Redis and RabbitMQ if they are installed here and not answering (CI machines
+# run them already); the tests use all three.
+answers = $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', $(1)), 2)" 2>/dev/null
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@$(call answers,6379) || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+		--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+	@$(call answers,5672) || { rabbitmq-server -detached && for i in $$(seq 60); do \
+		$(call answers,5672) && break; sleep 1; done; $(call answers,5672); }
 
 # Browser tests drive Debian's Chromium; install it when it is missing and we may.
 chromium:
