@@ -17,11 +17,8 @@ figures are those of reads between writes, the common case; a write makes the ne
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 # The padding, the database, the server and the request loop are the web benchmark's, so both measure the
 # same catalog the same way.
-from bench.web import bench_env, ensure_database, get, gunicorn, manage, measure, prepare  # noqa: E402
+from bench.web import get, measure, served  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/atlas_api_bench"
 BIBTEX = "application/x-bibtex"
@@ -44,41 +41,20 @@ TARGETS = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--papers", type=int, default=5000)
-    options = parser.parse_args()
-
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    if not url.startswith("postgres"):
-        sys.exit("bench/api.py measures the PostgreSQL setup: set DATABASE_URL=postgres://...")
-    ensure_database(url)
-    static_root = tempfile.mkdtemp(prefix="atlas-static-")
-    env = bench_env(
-        url, static_root, API_THROTTLE_ANON="100000000/minute", API_THROTTLE_USER="100000000/minute"
-    )
-    try:
-        prepare(options.papers, env)
-        manage("collectstatic", "--noinput", "-v0", env=env)
-
+    throttles = {"API_THROTTLE_ANON": "100000000/minute", "API_THROTTLE_USER": "100000000/minute"}
+    with served(__doc__, "bench/api.py", DEFAULT_URL, **throttles) as (options, port):
         from papers.models import Paper
 
-        papers = Paper.objects.count()
-        with gunicorn(env, workers=options.workers) as port:
-            for _, path, accept in TARGETS:  # warm every worker's caches and connections
-                for _ in range(options.workers * 2):
-                    get(port, path, accept)
-            bib = get(port, "/api/papers/", BIBTEX)[1]
-            print(
-                f"gunicorn {options.workers} sync workers, {options.clients} clients, "
-                f"{options.seconds:.0f} s each, {papers} papers ({bib / 1e6:.1f} MB of BibTeX), "
-                f"{os.cpu_count()} CPUs"
-            )
-            measure(port, TARGETS, clients=options.clients, seconds=options.seconds)
-    finally:
-        shutil.rmtree(static_root, ignore_errors=True)
+        for _, path, accept in TARGETS:  # warm every worker's caches and connections
+            for _ in range(options.workers * 2):
+                get(port, path, accept)
+        bib = get(port, "/api/papers/", BIBTEX)[1]
+        print(
+            f"gunicorn {options.workers} sync workers, {options.clients} clients, "
+            f"{options.seconds:.0f} s each, {Paper.objects.count()} papers ({bib / 1e6:.1f} MB of BibTeX), "
+            f"{os.cpu_count()} CPUs"
+        )
+        measure(port, TARGETS, clients=options.clients, seconds=options.seconds)
 
 
 if __name__ == "__main__":

@@ -278,42 +278,51 @@ def measure(port: int, targets: list[tuple[str, str, str]], *, clients: int, sec
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+@contextlib.contextmanager
+def served(
+    description: str, script: str, default_url: str, **settings
+) -> Iterator[tuple[argparse.Namespace, int]]:
+    """The HTTP benchmarks' common frame: their command line, a PostgreSQL database with the catalog and
+    ``--papers`` papers, static files collected, and gunicorn serving it; yields (options, port)."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--papers", type=int, default=5000)
     options = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    url = os.environ.get("DATABASE_URL", default_url)
     if not url.startswith("postgres"):
-        sys.exit("bench/web.py measures the PostgreSQL setup: set DATABASE_URL=postgres://...")
+        sys.exit(f"{script} measures the PostgreSQL setup: set DATABASE_URL=postgres://...")
     ensure_database(url)
     static_root = tempfile.mkdtemp(prefix="atlas-static-")
-    env = bench_env(url, static_root)
+    env = bench_env(url, static_root, **settings)
     try:
         prepare(options.papers, env)
         manage("collectstatic", "--noinput", "-v0", env=env)
-
-        from papers.models import Paper
-
         with gunicorn(env, workers=options.workers) as port:
-            for _, path in TARGETS:  # warm every worker's caches and connections
-                for _ in range(options.workers * 4):
-                    get(port, path)
-            print(
-                f"gunicorn {options.workers} sync workers, {options.clients} clients, "
-                f"{options.seconds:.0f} s each, {Paper.objects.count()} papers, {os.cpu_count()} CPUs"
-            )
-            measure(
-                port,
-                [(name, path, "") for name, path in TARGETS],
-                clients=options.clients,
-                seconds=options.seconds,
-            )
+            yield options, port
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
+
+
+def main() -> None:
+    with served(__doc__, "bench/web.py", DEFAULT_URL) as (options, port):
+        from papers.models import Paper
+
+        for _, path in TARGETS:  # warm every worker's caches and connections
+            for _ in range(options.workers * 4):
+                get(port, path)
+        print(
+            f"gunicorn {options.workers} sync workers, {options.clients} clients, "
+            f"{options.seconds:.0f} s each, {Paper.objects.count()} papers, {os.cpu_count()} CPUs"
+        )
+        measure(
+            port,
+            [(name, path, "") for name, path in TARGETS],
+            clients=options.clients,
+            seconds=options.seconds,
+        )
 
 
 if __name__ == "__main__":
