@@ -413,12 +413,8 @@ def _store(*, job: GenerationJob, artefacts, metadata: Mapping) -> list[Sample]:
             job.finished_at = timezone.now()
             job.progress_step = job.progress_total = max(locked.progress_total, 1)
             job.preview_name, job.preview_step = "", None
-            job.save(
-                update_fields=[
-                    *("status", "finished_at", "progress_step", "progress_total", "timings"),
-                    *("preview_name", "preview_step"),
-                ]
-            )
+            fields = ["status", "finished_at", "progress_step", "progress_total", "timings"]
+            job.save(update_fields=[*fields, "preview_name", "preview_step"])
             _forget_preview(job.pk)
         return samples
     except BaseException:
