@@ -23,6 +23,7 @@ split) and mean_length of those samples against the data's.
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import time
@@ -227,6 +228,9 @@ def evaluate(name: str, *, write: bool = True) -> dict:
         row["sha256"] = registry.read_manifest(name)["sha256"]
     row["eval_seed"] = EVAL_SEED
     row["eval_wall_s"] = round(time.perf_counter() - started, 1)
+    # Provenance for the site's leaderboards, which load these files as measured results.
+    row["command"] = f"python -m generation.zoo evaluate {name}"
+    row["evaluated_on"] = datetime.date.today().isoformat()
     if write:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / f"{name}.json").write_text(json.dumps(row, indent=2, sort_keys=True) + "\n")
