@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pages",
     "papers",
     "catalog",
     "generation",
@@ -147,6 +148,9 @@ LOGGING = {
 # The default lives in each process's memory; with several processes (gunicorn workers, many machines) set
 # DJANGO_CACHE_URL=redis://127.0.0.1:6379/1 so that they share copies and throttles count per client.
 CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://atlas")}
+# The apps whose every table bumps that content version (pages/cache.py puts a trigger on each after every
+# migrate): whatever the cached pages and API answers read. One not installed yet is skipped.
+CONTENT_APPS = ["papers", "catalog", "benchmarks"]
 
 # Celery. With no broker configured the embedded default uses a SQLAlchemy transport on a SQLite file, which
 # needs no server (see README: it does not guarantee delivery across a crash; the reaper covers that).
@@ -156,8 +160,42 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_CPU_QUEUE", default="cpu")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues: CPU workers consume the first, one worker per GPU the second.
+CELERY_CPU_QUEUE = env.str("CELERY_CPU_QUEUE", default="cpu")
+CELERY_GPU_QUEUE = env.str("CELERY_GPU_QUEUE", default="gpu")
+CELERY_TASK_DEFAULT_QUEUE = CELERY_CPU_QUEUE
+
+# Live generation. Code reads these from django.conf.settings when it needs them (never a copy made at
+# import), so a test's or a benchmark's override holds; workers read the environment when they start.
+# Demo slugs, family slugs or "*" whose jobs go to the GPU queue.
+GENERATION_GPU_DEMOS = env.list("GENERATION_GPU_DEMOS", default=[])
+# This worker's device: "auto" picks cuda when a GPU is visible.
+GENERATION_DEVICE = env.str("GENERATION_DEVICE", default="auto")
+# Torch threads per worker process; 0: the machine's cores divided by the worker's concurrency.
+GENERATION_TORCH_THREADS = env.int("GENERATION_TORCH_THREADS", default=0)
+# A job whose worker died this many times is failed, not sent again.
+GENERATION_MAX_ATTEMPTS = env.int("GENERATION_MAX_ATTEMPTS", default=3)
+# The running worker writes a heartbeat this often (s); the reaper re-queues a job silent for the timeout.
+GENERATION_HEARTBEAT_SECONDS = env.float("GENERATION_HEARTBEAT_SECONDS", default=2.0)
+GENERATION_HEARTBEAT_TIMEOUT = env.float("GENERATION_HEARTBEAT_TIMEOUT", default=30.0)
+# A queued job nobody picked up for this long (s) is sent again (a lost message; duplicates are harmless).
+GENERATION_REQUEUE_QUEUED_AFTER = env.float("GENERATION_REQUEUE_QUEUED_AFTER", default=600.0)
+# Progress is written to the job row at most this often (s), plus the last step.
+GENERATION_PROGRESS_INTERVAL = env.float("GENERATION_PROGRESS_INTERVAL", default=0.25)
+# Celery soft and hard time limits of one job (s), sent with each job's task.
+GENERATION_SOFT_TIME_LIMIT = env.int("GENERATION_SOFT_TIME_LIMIT", default=300)
+GENERATION_HARD_TIME_LIMIT = env.int("GENERATION_HARD_TIME_LIMIT", default=330)
+# Abuse limits: active (queued or running) jobs per client, and queued jobs in all (429 above either).
+GENERATION_MAX_ACTIVE_PER_CLIENT = env.int("GENERATION_MAX_ACTIVE_PER_CLIENT", default=3)
+GENERATION_MAX_QUEUED = env.int("GENERATION_MAX_QUEUED", default=100)
+# Samples per request, if the site wants fewer than the zoo's own maximum (64); unset: the zoo's maximum.
+GENERATION_MAX_SAMPLES = env.int("GENERATION_MAX_SAMPLES", default=None)
+# DRF-style rates of job creation, for anonymous clients and signed-in users.
+GENERATION_RATE_ANON = env.str("GENERATION_RATE_ANON", default="30/hour")
+GENERATION_RATE_USER = env.str("GENERATION_RATE_USER", default="120/hour")
+# The reaper runs this often (s) wherever Celery beat runs (embedded: inside the worker).
+GENERATION_REAPER_INTERVAL = env.float("GENERATION_REAPER_INTERVAL", default=15.0)
 
 # REST API (/api/). Anonymous clients read only, throttled; authenticated clients get the higher rate.
 REST_FRAMEWORK = {
