@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "papers",
     "catalog",
     "generation",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
