@@ -42,7 +42,7 @@ class MetricSpec:
 
 @dataclass(frozen=True)
 class ResultSpec:
-    """One row: ``identity`` is (paper key, variant) for a published figure, the zoo model for a measured one."""
+    """One row; ``identity`` is (paper key, variant) when published, the zoo model when measured."""
 
     kind: str
     role: str
