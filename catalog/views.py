@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 
 from catalog import lineage, search, selectors
 from catalog.models import ExampleModel, Family
-from papers.views import bibtex_download, is_partial, render_cached_page, render_page
+from pages.rendering import is_partial, render_cached_page, render_page
+from papers.views import bibtex_download
 
 
 @require_GET

@@ -21,7 +21,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from config.api_policy import IsStaffOrReadOnly
-from papers import page_cache
+from pages import cache as page_cache
 
 ERROR_CODES = {
     400: "invalid",
@@ -151,7 +151,7 @@ class _NotCached(Exception):
 
 
 class ContentCachedReadsMixin:
-    """List and detail GETs answered from the content-version cache (``papers/page_cache.py``).
+    """List and detail GETs answered from the content-version cache (``pages/cache.py``).
 
     Only the handler's rendered answer is cached. Authentication, permissions, throttles and content
     negotiation run in ``initial()`` on every request, the ETag and 304 after the handler, and an error is

@@ -1,13 +1,13 @@
 """Pages of the bibliography: the papers list with filters and export, a paper, an author, a venue, downloads
 in BibTeX, RIS and CSL-JSON, and the staff BibTeX import.
 
-Interactive pages follow one pattern (``render_page``): the view renders the whole template, or only its named
-partial when htmx asks, and says so in ``Vary`` so that caches keep the two apart.
+The list and a paper's page are cached per content version (pages/rendering.py); the visitor's own parts,
+the selection panel, a paper's selection button and the list's ticks, are slots rendered per response.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,18 +16,19 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from papers import citations, listing, page_cache, selection
+from catalog.models import Concept, Domain, Family, FamilyPaper
+from pages import fragments
+from pages.rendering import download, is_partial, render_cached_page
+from papers import citations, listing, selection
 from papers.models import Authorship, Paper, PaperLink, Venue
 from papers.selectors import papers_for_export, papers_in_order
 
@@ -35,72 +36,8 @@ IMPORT_SESSION_KEY = "bibtex_import"
 EXPORT_LIMIT = 5000
 
 
-def render_page(
-    request: HttpRequest, template: str, context: dict, *, partial: str, status: int = 200
-) -> HttpResponse:
-    """The full page, or ``template#partial`` for an htmx request that is not a history restore."""
-    name = template
-    if getattr(request, "htmx", False) and not request.htmx.history_restore_request:
-        name = f"{template}#{partial}"
-    response = render(request, name, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def is_partial(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (a history restore wants the whole page)."""
-    return bool(getattr(request, "htmx", False)) and not request.htmx.history_restore_request
-
-
-CSRF_PLACEHOLDER = "atlas-csrf-token-placeholder-5b1e"
-
-
-def render_cached_page(
-    request: HttpRequest,
-    *,
-    key: str,
-    build: Callable[[], dict],
-    header_query: str = "",
-    finish: Callable[[str, dict], str] | None = None,
-) -> tuple[HttpResponse, dict]:
-    """A page whose content ``build()`` renders, cached per content version (papers/page_cache.py).
-
-    htmx gets the content alone; a browser gets it inside the layout, which is cached too, per path and
-    staff flag, with a placeholder where each response then puts its own CSRF token. What belongs to one
-    reader (their selection of papers) is never cached: ``finish(html, fragment)`` fills it in per response.
-    """
-    partial = is_partial(request)
-    variant = "partial" if partial else f"page:{request.path}:{int(request.user.is_staff)}:{header_query}"
-
-    def build_response() -> dict:
-        fragment = build()
-        if partial:
-            return fragment
-        context = {
-            "content": mark_safe(fragment["html"]),  # our own template's output, escaped when rendered
-            "title": fragment["title"],
-            "description": fragment.get("description", ""),
-            "header_query": header_query,
-            "csrf_token": CSRF_PLACEHOLDER,
-        }
-        return fragment | {"html": render_to_string("cached_page.html", context, request=request)}
-
-    fragment = page_cache.cached(f"{key}:{variant}", build_response)
-    html = fragment["html"] if partial else fragment["html"].replace(CSRF_PLACEHOLDER, get_token(request))
-    if finish is not None:
-        html = finish(html, fragment)
-    response = HttpResponse(html)
-    patch_vary_headers(response, ["HX-Request"])
-    return response, fragment
-
-
-def download(content: str, *, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def bibtex_download(papers, *, filename: str) -> HttpResponse:
+    """``papers`` as a .bib attachment."""
     from papers.services import bibtex_export
 
     return download(bibtex_export(papers=papers), filename=filename, content_type="application/x-bibtex")
@@ -115,12 +52,6 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     page_number = (request.GET.get("page") or "1")[:6]
 
     def build() -> dict:
-        from catalog.models import (
-            Concept,
-            Domain,
-            Family,
-        )  # options only: the list filters by catalog records
-
         paginator = Paginator(listing.papers_for_list(filters=filters), listing.PAGE_SIZE)
         page = paginator.get_page(page_number)
         context = {
@@ -141,27 +72,24 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         template = "papers/paper_list_content.html" + ("#results" if partial else "")
         query = filters.querystring(**({"page": page.number} if page.number > 1 else {}))
         push_url = f"{request.path}?{query}" if query else request.path
-        context |= {"here": push_url, "csrf_placeholder": CSRF_PLACEHOLDER}
+        context |= {"here": push_url, "csrf_token": fragments.CSRF_TOKEN}
         return {
             "html": render_to_string(template, context),
             "title": "Papers",
             "push_url": push_url,
             "count": paginator.count,
-            "keys": [paper.citation_key for paper in context["papers"]],
         }
 
-    def finish(html: str, fragment: dict) -> str:
-        selected = set(selection.selection_keys(session=request.session))
-        html = mark_ticks(html, keys=fragment["keys"], selected=selected)
-        if partial:
-            return html
-        return html.replace(SELECTION_SLOT, selection_panel(request, next_url=request.get_full_path()), 1)
-
+    selected = functools.cache(lambda: set(selection.selection_keys(session=request.session)))
+    visitor = {
+        "selection_panel": lambda: selection_panel(request, next_url=request.get_full_path()),
+        "tick": lambda key: " checked" if key in selected() else "",
+    }
     key = f"papers:{filters.querystring()}:{page_number}"
-    response, fragment = render_cached_page(request, key=key, build=build, finish=finish)
+    response, page = render_cached_page(request, key=key, build=build, fragments_for=visitor)
     if request.htmx:
         # The address bar gets the canonical URL of this state (no empty fields), ready to share.
-        response["HX-Push-Url"] = fragment["push_url"]
+        response["HX-Push-Url"] = page["push_url"]
     return response
 
 
@@ -194,18 +122,12 @@ def paper_for_page(*, key: str) -> Paper:
                 queryset=PaperLink.objects.select_related("source").order_by("source__year", "source__title"),
             ),
             "errata",
-            Prefetch("family_papers", queryset=_family_papers()),
+            Prefetch("family_papers", queryset=FamilyPaper.objects.select_related("family")),
             "example_models",
             "concepts",
         ),
         citation_key=key,
     )
-
-
-def _family_papers() -> QuerySet:
-    from catalog.models import FamilyPaper
-
-    return FamilyPaper.objects.select_related("family")
 
 
 @require_GET
@@ -223,10 +145,8 @@ def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
             "description": (paper.abstract or paper.title)[:300],
         }
 
-    def finish(html: str, fragment: dict) -> str:
-        return html.replace(SELECTION_SLOT, paper_selection_toggle(request, key=key), 1)
-
-    return render_cached_page(request, key=f"paper:{key}", build=build, finish=finish)[0]
+    visitor = {"selection_toggle": lambda: paper_selection_toggle(request, key=key)}
+    return render_cached_page(request, key=f"paper:{key}", build=build, fragments_for=visitor)[0]
 
 
 @require_GET
@@ -367,26 +287,14 @@ def paper_import_cancel(request: HttpRequest) -> HttpResponse:
     return redirect("papers:paper-import")
 
 
-# --- the reader's selection (papers/selection.py) -------------------------------------------------------
-# Cached pages carry a slot where each response puts the reader's own selection panel or button, and a
-# ``data-pick="N"`` mark on the N-th checkbox of a list page that a response ticks when that paper is
-# selected. Neither string can come from escaped catalog text: both hold a raw quote or angle bracket.
+# --- the reader's selection (papers/selection.py): rendered per response, never cached ------------------
 
-SELECTION_SLOT = "<!--atlas:selection-->"
 SELECTION_TEMPLATE = "papers/selection_panel.html"
 SELECTION_EXPORTS = {
     "bib": "application/x-bibtex",
     "ris": "application/x-research-info-systems",
     "json": "application/vnd.citationstyles.csl+json",
 }
-
-
-def mark_ticks(html: str, *, keys: list[str], selected: set[str]) -> str:
-    """Tick the checkboxes of the selected papers among ``keys`` (the page's papers, in order)."""
-    for index, key in enumerate(keys):
-        if key in selected:
-            html = html.replace(f' data-pick="{index}"', f' data-pick="{index}" checked', 1)
-    return html
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:

@@ -1,11 +1,18 @@
 """The page cache: a hit costs one query, and any write to a table the pages read makes it miss."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.template import Context, Template
 from django.test import Client
 
 from catalog.models import FamilyPaper
+from pages import fragments
+from pages.cache import TRIGGER, content_tables, install_triggers
 from papers.models import Paper
 from tests import factories as f
 
@@ -57,3 +64,45 @@ def test_htmx_partial_and_full_page_are_cached_apart(client, atlas):
     partial = client.get("/papers/?family=gans", HTTP_HX_REQUEST="true")
     assert b"<html" not in partial.content
     assert partial["HX-Push-Url"] == "/papers/?family=gans"
+
+
+def test_every_content_table_bumps_the_content_version():
+    """A model or many-to-many table added to a content app gets the trigger without being listed."""
+    tables = set(content_tables())
+    assert {"papers_paper", "catalog_family_concepts", "catalog_examplemodel_domains"} <= tables
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
+            [TRIGGER],
+        )
+        covered = {name for (name,) in cursor.fetchall()}
+    assert tables - covered == set(), "content tables whose writes would leave cached pages stale"
+
+
+def test_every_app_of_the_project_is_a_content_app_or_says_why_not():
+    """A new app whose records pages show must join settings.CONTENT_APPS (pages/cache.py)."""
+    root = Path(settings.BASE_DIR).resolve()
+    ours = {config.label for config in apps.get_app_configs() if Path(config.path).resolve().parent == root}
+    # pages has no tables; generation's jobs and samples change by the second and are never cached.
+    assert ours - set(settings.CONTENT_APPS) == {"pages", "generation"}
+
+
+def test_installing_the_triggers_again_changes_nothing(client, atlas):
+    install_triggers()
+    install_triggers()
+    assert b"Generative Adversarial Nets" in client.get("/families/gans/").content
+    Paper.objects.filter(citation_key="goodfellow2014generative").update(title="Renamed again")
+    assert b"Renamed again" in client.get("/families/gans/").content
+
+
+def test_a_visitor_slot_survives_any_place_in_a_tag_and_escaped_text_cannot_forge_one():
+    html = Template(
+        '{% load visitor %}<input {% visitor "tick" key=k %} type="checkbox"><p>{{ text }}</p>'
+    ).render(Context({"k": "a&b -->", "text": "<!--visitor:tick key=x-->"}))
+    parts = fragments.split(html)
+    assert [part for part in parts if not isinstance(part, str)] == [
+        fragments.Slot("tick", (("key", "a&b -->"),))
+    ]
+    page = fragments.compose(parts, {"tick": lambda key: " checked" if key == "a&b -->" else ""})
+    assert page.startswith("<input  checked type=")
+    assert "&lt;!--visitor:tick key=x--&gt;" in page
