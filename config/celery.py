@@ -27,14 +27,14 @@ def _worker_defaults(sender: Celery, **kwargs) -> None:
 @app.on_after_finalize.connect
 def _schedule_reaper(sender: Celery, **kwargs) -> None:
     """The reaper runs wherever Celery beat runs (``worker -B`` in the embedded default)."""
-    from generation.conf import gen_setting
+    from django.conf import settings
 
-    interval = gen_setting("GENERATION_REAPER_INTERVAL")
+    interval = settings.GENERATION_REAPER_INTERVAL
     sender.conf.beat_schedule = {
         **(sender.conf.beat_schedule or {}),
         "generation-reap-jobs": {
             "task": "generation.reap_jobs",
             "schedule": interval,
-            "options": {"queue": gen_setting("CELERY_CPU_QUEUE"), "expires": interval},
+            "options": {"queue": settings.CELERY_CPU_QUEUE, "expires": interval},
         },
     }

@@ -7,11 +7,9 @@ class GenerationConfig(AppConfig):
 
     def ready(self) -> None:
         # The catalog must not import generation; when it announces a load, sync the demos so that their
-        # family links exist. Until the catalog sends that signal, `manage.py sync_demos` does the same.
-        try:
-            from catalog.signals import catalog_loaded
-        except ImportError:
-            return
+        # family links exist (`manage.py sync_demos` does the same by hand).
+        from catalog.signals import catalog_loaded
+
         catalog_loaded.connect(_sync_after_catalog_load, dispatch_uid="generation-sync-demos")
 
 

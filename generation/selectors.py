@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import median
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from generation.models import Demo, GenerationJob, Sample
+from generation.zoo.params import Param, capped
 
 Status = GenerationJob.Status
 
@@ -20,6 +22,13 @@ def demo_list(*, family_slug: str | None = None) -> QuerySet[Demo]:
 
 def demo_get(*, slug: str) -> Demo | None:
     return demo_list().filter(slug=slug).first()
+
+
+def demo_params(*, demo: Demo) -> list[Param]:
+    """The parameters a request may set, as the site serves them: the demo's stored schema with the number
+    of samples capped by GENERATION_MAX_SAMPLES when set. The form, the API and validation all use this."""
+    params = [Param.from_dict(param) for param in demo.params_schema]
+    return capped(params, "n", settings.GENERATION_MAX_SAMPLES)
 
 
 def job_get(*, job_id) -> GenerationJob | None:

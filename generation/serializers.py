@@ -1,5 +1,8 @@
 """API representations of demos, jobs and samples, and the input of a job request."""
 
+import dataclasses
+import typing
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -7,26 +10,37 @@ from rest_framework import serializers
 
 from generation import selectors
 from generation.models import Demo, GenerationJob, Sample
+from generation.zoo.params import KINDS, Param
 
 
-class ParamSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["int", "float", "choice", "str"])
-    default = serializers.JSONField(help_text="Used when the request leaves the parameter out.")
-    minimum = serializers.FloatField(allow_null=True)
-    maximum = serializers.FloatField(allow_null=True)
-    choices = serializers.ListField(child=serializers.JSONField())
-    help = serializers.CharField(allow_blank=True)
-    pattern = serializers.CharField(
-        allow_blank=True,
-        default="",
-        help_text="For text: a regular expression the whole value must match (blank: any text).",
-    )
+def _param_field(spec: dataclasses.Field, python_type) -> serializers.Field:
+    """The API field of one of Param's fields: its type and description come from the dataclass."""
+    help_text = spec.metadata.get("help", "")
+    if spec.name == "kind":
+        return serializers.ChoiceField(choices=KINDS, help_text=help_text)
+    if python_type is str:
+        return serializers.CharField(allow_blank=True, help_text=help_text)
+    if python_type is tuple:
+        return serializers.ListField(child=serializers.JSONField(), help_text=help_text)
+    if python_type == float | None:
+        return serializers.FloatField(allow_null=True, help_text=help_text)
+    return serializers.JSONField(help_text=help_text)
+
+
+_PARAM_TYPES = typing.get_type_hints(Param)
+ParamSerializer = type(
+    "ParamSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "One parameter a request may set: the zoo's Param, field for field.",
+        **{spec.name: _param_field(spec, _PARAM_TYPES[spec.name]) for spec in dataclasses.fields(Param)},
+    },
+)
 
 
 class DemoSerializer(serializers.ModelSerializer):
     family = serializers.CharField(source="family_slug", help_text="The catalog family slug.")
-    params = ParamSerializer(source="params_schema", many=True, help_text="What a request may set.")
+    params = serializers.SerializerMethodField(help_text="What a request may set.")
     api_url = serializers.SerializerMethodField()
     family_url = serializers.SerializerMethodField()
 
@@ -45,6 +59,10 @@ class DemoSerializer(serializers.ModelSerializer):
             "metrics",
             "api_url",
         ]
+
+    @extend_schema_field(ParamSerializer(many=True))
+    def get_params(self, demo) -> list[dict]:
+        return [param.as_dict() for param in selectors.demo_params(demo=demo)]
 
     def get_api_url(self, demo) -> str:
         return self._absolute(reverse("api:demo-detail", kwargs={"slug": demo.slug}))

@@ -3,7 +3,8 @@
 The zoo (``generation.zoo.demos``) is imported inside the functions that need it: the Celery worker's parent
 process imports this module, and it must not import torch before it forks its children. Requests are
 validated by ``generation.zoo.params`` (plain Python) against each Demo row's stored schema, so the web
-process never imports torch either.
+process never imports torch either. Tasks are sent by name (``RUN_JOB_TASK``): this module does not import
+``generation.tasks``, which imports it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import json
 import logging
 import os
 import re
-import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from celery import current_app
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -27,10 +29,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import ExampleModel, Family
-from generation.conf import gen_setting
 from generation.leases import job_lease
 from generation.models import Demo, GenerationJob, Sample
-from generation.zoo.params import Param, ParamError
+from generation.selectors import demo_params
+from generation.zoo.params import ParamError
 from generation.zoo.params import validate as validate_params
 
 logger = logging.getLogger(__name__)
@@ -81,16 +83,6 @@ def _manifest_of(zoo_demo) -> dict:
     return json.loads(json.dumps(manifest, default=str))  # JSON-safe (paths, numpy scalars)
 
 
-def _checkpoint_hash(manifest: Mapping) -> str:
-    for key in ("sha256", "checkpoint_sha256"):
-        if isinstance(manifest.get(key), str):
-            return manifest[key]
-    checkpoint = manifest.get("checkpoint")
-    if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get("sha256"), str):
-        return checkpoint["sha256"]
-    return ""
-
-
 @transaction.atomic
 def demos_sync() -> DemoSyncReport:
     """Create or update one Demo row per zoo demo; deactivate rows the zoo no longer lists."""
@@ -116,7 +108,7 @@ def demos_sync() -> DemoSyncReport:
             "model_name": zoo_demo.model,
             "citation_key": zoo_demo.citation_key,
             "params_schema": [p.as_dict() for p in zoo_demo.params],
-            "checkpoint_sha256": _checkpoint_hash(manifest),
+            "checkpoint_sha256": manifest.get("sha256", ""),
             "metrics": manifest.get("metrics") or {},
             "manifest": manifest,
             "position": position,
@@ -136,10 +128,10 @@ def demos_sync() -> DemoSyncReport:
 
 def job_queue_for(*, demo: Demo) -> str:
     """The Celery queue for a demo's jobs: GPU when GENERATION_GPU_DEMOS names it, its family, or "*"."""
-    gpu_demos = set(gen_setting("GENERATION_GPU_DEMOS"))
+    gpu_demos = set(settings.GENERATION_GPU_DEMOS)
     if gpu_demos & {"*", demo.slug, demo.family_slug}:
-        return gen_setting("CELERY_GPU_QUEUE")
-    return gen_setting("CELERY_CPU_QUEUE")
+        return settings.CELERY_GPU_QUEUE
+    return settings.CELERY_CPU_QUEUE
 
 
 def job_cache_key(*, demo: Demo, params: Mapping) -> str:
@@ -152,28 +144,23 @@ def job_cache_key(*, demo: Demo, params: Mapping) -> str:
 
 
 def job_validate_params(*, demo: Demo, raw: Mapping) -> dict:
-    """Validate against the demo's stored schema (no torch in the web process), plus the site's own cap
-    (n <= GENERATION_MAX_SAMPLES). The worker validates again against the zoo's copy before it runs."""
-    schema = [Param.from_dict(param) for param in demo.params_schema]
+    """Validate against the demo's stored schema as the site serves it (``selectors.demo_params``: no torch
+    in the web process). The worker validates again, with the same function, against the zoo's copy."""
     try:
-        params = validate_params(schema, raw, owner=demo.slug)
+        return validate_params(demo_params(demo=demo), raw, owner=demo.slug)
     except ParamError as error:
         raise JobParamsInvalid(error.errors) from error
-    cap = gen_setting("GENERATION_MAX_SAMPLES")
-    if isinstance(params.get("n"), int) and params["n"] > cap:
-        raise JobParamsInvalid({"n": f"at most {cap} samples per request"})
-    return params
 
 
 def _check_limits(*, client: str) -> None:
-    active_cap = gen_setting("GENERATION_MAX_ACTIVE_PER_CLIENT")
+    active_cap = settings.GENERATION_MAX_ACTIVE_PER_CLIENT
     if client and GenerationJob.objects.filter(client=client, status__in=GenerationJob.ACTIVE).count() >= (
         active_cap
     ):
         raise JobLimitExceeded(
             f"you have {active_cap} jobs queued or running; wait for one to finish", retry_after=5
         )
-    queue_cap = gen_setting("GENERATION_MAX_QUEUED")
+    queue_cap = settings.GENERATION_MAX_QUEUED
     if GenerationJob.objects.filter(status=Status.QUEUED).count() >= queue_cap:
         raise JobLimitExceeded(f"the queue is full ({queue_cap} jobs); try again shortly", retry_after=30)
 
@@ -185,12 +172,20 @@ class JobRequest:
     reused: bool
 
 
-def _enqueue(job: GenerationJob) -> None:
-    """Send the job's task once the surrounding transaction commits (never for a rolled back one)."""
-    from generation.tasks import run_job
+# The worker's task (generation/tasks.py), sent by name.
+RUN_JOB_TASK = "generation.run_job"
 
-    job_id, queue = str(job.pk), job.queue
-    transaction.on_commit(lambda: run_job.apply_async((job_id,), queue=queue))
+
+def _enqueue(job: GenerationJob) -> None:
+    """Send the job's task once the surrounding transaction commits (never for a rolled back one), with the
+    time limits the settings say now."""
+    options = {
+        "queue": job.queue,
+        "soft_time_limit": settings.GENERATION_SOFT_TIME_LIMIT,
+        "time_limit": settings.GENERATION_HARD_TIME_LIMIT,
+    }
+    job_id = str(job.pk)
+    transaction.on_commit(lambda: current_app.send_task(RUN_JOB_TASK, (job_id,), **options))
 
 
 def job_request(*, demo_slug: str, raw_params: Mapping, client: str = "") -> JobRequest:
@@ -260,8 +255,8 @@ def _forget_preview(job_id) -> None:
 
 def _claim(*, job_id, worker: str, device: str, lease) -> GenerationJob | None:
     """Move the job to running for this attempt, or say (None) that there is nothing to do."""
-    max_attempts = gen_setting("GENERATION_MAX_ATTEMPTS")
-    stale_before = timezone.now() - timedelta(seconds=gen_setting("GENERATION_HEARTBEAT_TIMEOUT"))
+    max_attempts = settings.GENERATION_MAX_ATTEMPTS
+    stale_before = timezone.now() - timedelta(seconds=settings.GENERATION_HEARTBEAT_TIMEOUT)
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in GenerationJob.FINISHED:
@@ -303,7 +298,7 @@ class _Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        interval = gen_setting("GENERATION_HEARTBEAT_SECONDS")
+        interval = settings.GENERATION_HEARTBEAT_SECONDS
         try:
             while not self.stopped.wait(interval):
                 GenerationJob.objects.filter(pk=self.job_id, status=Status.RUNNING).update(
@@ -313,25 +308,23 @@ class _Heartbeat(threading.Thread):
             connection.close()  # this thread's own connection
 
 
-class _Progress:
-    """The zoo's progress callback: writes step/total at a bounded rate and stops a cancelled job."""
+class JobProgress:
+    """The zoo's progress and preview callbacks for one running job: writes step/total (and the newest
+    frame) to the job at most once per GENERATION_PROGRESS_INTERVAL, and stops a cancelled job by raising
+    JobCancelled. ``clock`` (seconds, monotonic) is what the interval is measured with."""
 
-    def __init__(self, job_id, started: float):
+    def __init__(self, job_id, *, clock: Callable[[], float] = time.monotonic):
         self.job_id = job_id
-        self.started = started
+        self.clock = clock
         self.first_step_at: float | None = None
-        self.interval = gen_setting("GENERATION_PROGRESS_INTERVAL")
-        self.last_write = 0.0
+        self.interval = settings.GENERATION_PROGRESS_INTERVAL
+        self.last_write = float("-inf")
         # Only the newest frame is kept; the next progress update writes it, at most once per interval.
         self.pending_preview = None
         self.last_preview = float("-inf")
-        # Test hook, never set in production: kill this worker process at this step (crash recovery tests).
-        self.kill_at = int(os.environ.get("GENERATION_TEST_KILL_AT_STEP", "0") or 0)
 
     def __call__(self, step: int, total: int) -> None:
-        now = time.monotonic()
-        if self.kill_at and step >= self.kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
+        now = self.clock()
         fields = {}
         if self.first_step_at is None:
             self.first_step_at = now
@@ -443,7 +436,7 @@ def job_run(*, job_id, worker: str = "", device: str = "cpu") -> str:
         heartbeat = _Heartbeat(job.pk)
         heartbeat.start()
         started = time.monotonic()
-        progress = _Progress(job.pk, started)
+        progress = JobProgress(job.pk)
         try:
             from generation.zoo import demos as zoo  # already imported by a worker child; timed as load
 
@@ -492,8 +485,8 @@ def jobs_reap() -> ReapReport:
     queued jobs that nobody picked up for long (a message the broker lost). Safe to run anywhere, often."""
     report = ReapReport()
     now = timezone.now()
-    stale_before = now - timedelta(seconds=gen_setting("GENERATION_HEARTBEAT_TIMEOUT"))
-    max_attempts = gen_setting("GENERATION_MAX_ATTEMPTS")
+    stale_before = now - timedelta(seconds=settings.GENERATION_HEARTBEAT_TIMEOUT)
+    max_attempts = settings.GENERATION_MAX_ATTEMPTS
     stale = GenerationJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before)
     for job_id in stale.values_list("pk", flat=True):
         with job_lease(job_id) as lease:
@@ -512,7 +505,7 @@ def jobs_reap() -> ReapReport:
                 job.save(update_fields=["status", "enqueued_at"])
                 _enqueue(job)
                 report.requeued.append(str(job.pk))
-    forgotten_before = now - timedelta(seconds=gen_setting("GENERATION_REQUEUE_QUEUED_AFTER"))
+    forgotten_before = now - timedelta(seconds=settings.GENERATION_REQUEUE_QUEUED_AFTER)
     with transaction.atomic():
         forgotten = GenerationJob.objects.select_for_update(skip_locked=True).filter(
             status=Status.QUEUED, enqueued_at__lt=forgotten_before

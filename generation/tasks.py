@@ -1,21 +1,15 @@
-"""Celery tasks: thin wrappers that pass a job id to a service. Options (late ack, reject on a lost worker,
-time limits) are explicit here so that they hold whatever the global Celery settings say."""
+"""Celery tasks: thin wrappers that pass a job id to a service. Options (late ack, reject on a lost worker)
+are explicit here so that they hold whatever the global Celery settings say; the time limits travel with
+each job's message (services sends the task by name, with GENERATION_SOFT/HARD_TIME_LIMIT)."""
 
 from celery import shared_task
 
 from generation import services
-from generation.conf import gen_setting
 from generation.worker import worker_device
 
 
 @shared_task(
-    bind=True,
-    name="generation.run_job",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    soft_time_limit=gen_setting("GENERATION_SOFT_TIME_LIMIT"),
-    time_limit=gen_setting("GENERATION_HARD_TIME_LIMIT"),
+    bind=True, name=services.RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True
 )
 def run_job(self, job_id: str) -> str:
     """Run (or, on a duplicate delivery, skip) one generation job."""

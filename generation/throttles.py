@@ -1,22 +1,21 @@
 """Rate limits on job creation, shared by the API and the htmx form (rates: GENERATION_RATE_ANON/_USER)."""
 
+from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
-
-from generation.conf import gen_setting
 
 
 class JobCreateAnonThrottle(AnonRateThrottle):
     scope = "generation_jobs_anon"
 
     def get_rate(self):
-        return gen_setting("GENERATION_RATE_ANON")
+        return settings.GENERATION_RATE_ANON
 
 
 class JobCreateUserThrottle(UserRateThrottle):
     scope = "generation_jobs_user"
 
     def get_rate(self):
-        return gen_setting("GENERATION_RATE_USER")
+        return settings.GENERATION_RATE_USER
 
     def get_cache_key(self, request, view):
         # Signed-in users only: anonymous clients have the anon scope (DRF's would count them here too).

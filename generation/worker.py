@@ -5,15 +5,14 @@ import logging
 import os
 
 from celery.signals import worker_init, worker_process_init
-
-from generation.conf import gen_setting
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 _state = {"device": "cpu", "threads": 1, "ready": False}
 
 
 def _threads_for(concurrency: int) -> int:
-    configured = gen_setting("GENERATION_TORCH_THREADS")
+    configured = settings.GENERATION_TORCH_THREADS
     if configured:
         return configured
     return max(1, (os.cpu_count() or 1) // max(1, concurrency))
@@ -35,7 +34,7 @@ def _init_child(**kwargs) -> None:
 
     threads = int(os.environ.get("OMP_NUM_THREADS", _state["threads"]))
     torch.set_num_threads(threads)
-    wanted = gen_setting("GENERATION_DEVICE")
+    wanted = settings.GENERATION_DEVICE
     if wanted == "auto":
         wanted = "cuda" if torch.cuda.is_available() else "cpu"
     _state.update(device=wanted, threads=threads, ready=True)

@@ -128,7 +128,7 @@ class PCAKernelDensity(Baseline):
         return torch.from_numpy(levels).long().view(n, 1, 8, 8)
 
 
-def _bigram():  # part 2: the text baseline lives with the name models' metrics
+def _bigram():  # the text baseline lives with the name models' metrics
     from generation.zoo.text_metrics import BigramBaseline
 
     return BigramBaseline()

@@ -73,7 +73,7 @@ def from_unit(x: torch.Tensor) -> torch.Tensor:
     return ((x.clamp(-1, 1) + 1) / 2 * (LEVELS - 1)).round().long()
 
 
-# --- names (the sequence models of part 2) ----------------------------------------------------------------
+# --- names (the sequence models) ---------------------------------------------------------------------------
 
 NAME_FILES = ("dist.male.first", "dist.female.first", "dist.all.last")
 NAME_SPLITS = {"train": 0.8, "val": 0.1, "test": 0.1}  # shares of the shuffled, de-duplicated list

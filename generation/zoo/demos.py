@@ -1,4 +1,4 @@
-"""The demo contract between the zoo and the generation app (plain Python; no Django).
+"""Demos: what the generation app asks of the zoo (plain Python and torch; no Django).
 
 A demo is one runnable request a user can make of a shipped model: a parameter schema (names, kinds, ranges,
 defaults) that the web form and the API validate against, and a run function that returns artefacts (PNG

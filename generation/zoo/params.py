@@ -1,32 +1,39 @@
-"""A demo's parameters: their schema and their validation (plain Python; no torch, no Django).
+"""A demo's parameters: the one schema and the one validator (plain Python; no torch, no Django).
 
-The web process validates requests against the schema stored on each Demo row, so it never needs torch;
-the worker validates again against the zoo's own copy before it runs. Both use ``validate`` here.
+Each family file declares its demos' ``Param`` lists. The generation app stores ``as_dict()`` on the Demo
+row, builds the web form and the API's description of a parameter from the same fields, and validates every
+request (form, API, and the worker before it runs) with ``validate`` here, so each error has one wording.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SEED_MAX = 2**31 - 1
-N_MAX = 64
+N_MAX = 64  # samples per request: one grid; a site may lower it (GENERATION_MAX_SAMPLES), never raise it
 KINDS = ("int", "float", "choice", "str")
+
+
+def _doc(text: str, **default) -> dataclasses.Field:
+    """A field whose description the API's schema shows (generation/serializers.py reads ``help``)."""
+    return field(metadata={"help": text}, **default)
 
 
 @dataclass(frozen=True)
 class Param:
-    name: str
-    kind: str  # one of KINDS
-    default: object
-    minimum: float | None = None  # inclusive; for "str", the shortest allowed length
-    maximum: float | None = None  # inclusive; for "str", the longest allowed length
-    choices: tuple = ()  # allowed values of a "choice" (strings)
-    help: str = ""
-    pattern: str = ""  # for "str": a regular expression the whole value must match (also an HTML pattern)
-    pattern_error: str = ""  # what to tell a user whose value does not match
+    name: str = _doc("The key a request sets.")
+    kind: str = _doc("int, float, choice (one of choices) or str.")
+    default: object = _doc("Used when the request leaves the parameter out.")
+    minimum: float | None = _doc("Inclusive; for text, the shortest allowed length.", default=None)
+    maximum: float | None = _doc("Inclusive; for text, the longest allowed length.", default=None)
+    choices: tuple = _doc("The allowed values of a choice, as text.", default=())
+    help: str = _doc("What the parameter does, for people.", default="")
+    pattern: str = _doc("For text: a regular expression the whole value must match (blank: any).", default="")
+    pattern_error: str = _doc("What a request whose text does not match the pattern is told.", default="")
 
     def __post_init__(self):
         assert self.kind in KINDS, f"param {self.name}: unknown kind {self.kind!r}"
@@ -36,32 +43,25 @@ class Param:
         assert not self.pattern or self.kind == "str", f"param {self.name}: only text takes a pattern"
 
     def as_dict(self) -> dict:
-        """The JSON form stored on a Demo row and shown by the API."""
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "default": self.default,
-            "minimum": self.minimum,
-            "maximum": self.maximum,
-            "choices": list(self.choices),
-            "help": self.help,
-            "pattern": self.pattern,
-            "pattern_error": self.pattern_error,
-        }
+        """The JSON form stored on a Demo row (every field, by the same names)."""
+        return {**dataclasses.asdict(self), "choices": list(self.choices)}
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Param:
-        return cls(
-            name=data["name"],
-            kind=data["kind"],
-            default=data.get("default"),
-            minimum=data.get("minimum"),
-            maximum=data.get("maximum"),
-            choices=tuple(data.get("choices") or ()),
-            help=data.get("help", ""),
-            pattern=data.get("pattern", ""),
-            pattern_error=data.get("pattern_error", ""),
-        )
+        values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
+        return cls(**{**values, "choices": tuple(values.get("choices") or ())})
+
+
+def capped(params: Sequence[Param], name: str, maximum: int | None) -> list[Param]:
+    """The params with ``name``'s maximum lowered to ``maximum`` (a site's own cap; None leaves it)."""
+    if maximum is None:
+        return list(params)
+    return [
+        dataclasses.replace(p, maximum=min(p.maximum, maximum) if p.maximum is not None else maximum)
+        if p.name == name
+        else p
+        for p in params
+    ]
 
 
 class ParamError(ValueError):

@@ -33,12 +33,11 @@ import torch
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
-# One line per family file; part 2 adds its modules here.
+# One line per family file.
 FAMILY_MODULES: tuple[str, ...] = (
     "generation.zoo.gan",
     "generation.zoo.vae",
     "generation.zoo.diffusion",
-    # part 2
     "generation.zoo.flows",
     "generation.zoo.pixelcnn",
     "generation.zoo.char_rnn",

@@ -118,8 +118,11 @@ def worker_factory(django_db_setup, django_db_blocker, media_root, tmp_path_fact
         f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
 
-    def start(*, queue: str = CPU_QUEUE, concurrency: int = 1, name: str = "cpu", **env) -> Worker:
-        key = (queue, concurrency, name, tuple(sorted(env.items())))
+    def start(
+        *, queue: str = CPU_QUEUE, concurrency: int = 1, name: str = "cpu", app: str = "config", **env
+    ) -> Worker:
+        """A worker of the Celery ``app`` (a test may name its own, e.g. one with a fault injected)."""
+        key = (queue, concurrency, name, app, tuple(sorted(env.items())))
         if key in started and started[key].process.poll() is None:
             return started[key]
         log = tmp_path_factory.mktemp("worker") / f"{name}.log"
@@ -137,7 +140,7 @@ def worker_factory(django_db_setup, django_db_blocker, media_root, tmp_path_fact
             **{k: str(v) for k, v in env.items()},
         }
         command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", f"--queues={queue}",
+            sys.executable, "-m", "celery", "-A", app, "worker", f"--queues={queue}",
             f"--concurrency={concurrency}", f"--hostname={name}-{RUN_ID}@%h", "--pool=prefork",
             "--without-gossip", "--without-mingle", "--loglevel=INFO",
         ]  # fmt: skip

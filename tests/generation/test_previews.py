@@ -31,7 +31,7 @@ def test_a_running_job_shows_the_trajectory_s_newest_frame(client, demos, settin
     settings.GENERATION_PROGRESS_INTERVAL = 0.0  # every frame is written: the last one is the newest
     job = _diffusion_job(demos)
     GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
-    progress = services._Progress(job.pk, started=0.0)
+    progress = services.JobProgress(job.pk)
     result = zoo.run_demo(job.demo.slug, dict(job.params), progress=progress, preview=progress.preview)
     job.refresh_from_db()
     assert job.preview_name == services.preview_name(job.pk)
@@ -63,13 +63,16 @@ def test_a_cancelled_job_drops_its_preview_too(demos, settings, django_capture_o
     settings.GENERATION_PROGRESS_INTERVAL = 0.0
     job = _diffusion_job(demos)
     GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
-    progress = services._Progress(job.pk, started=0.0)
+    progress = services.JobProgress(job.pk)
     progress.preview(Artefact("frame-1.png", "image/png", PNG + b"one", "frame"))
     progress(1, 10)
     assert default_storage.exists(services.preview_name(job.pk))
+    # Cancelled while running, and its worker lost: the next delivery finds the request and ends the job.
+    assert services.job_cancel(job_id=job.pk).cancel_requested
     with django_capture_on_commit_callbacks(execute=True):
-        services._finish(job.pk, status=Status.CANCELLED)
+        assert services.job_run(job_id=job.pk) == "skipped"
     job.refresh_from_db()
+    assert job.status == Status.CANCELLED
     assert job.preview_name == "" and not default_storage.exists(services.preview_name(job.pk))
 
 
@@ -77,7 +80,8 @@ def test_previews_are_rate_limited_and_replace_each_other(demos, settings):
     settings.GENERATION_PROGRESS_INTERVAL = 3600.0
     job = _diffusion_job(demos)
     GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
-    progress = services._Progress(job.pk, started=0.0)
+    now = [0.0]
+    progress = services.JobProgress(job.pk, clock=lambda: now[0])
     progress.preview(Artefact("frame-1.png", "image/png", PNG + b"one", "frame"))
     progress(1, 10)
     job.refresh_from_db()
@@ -88,7 +92,7 @@ def test_previews_are_rate_limited_and_replace_each_other(demos, settings):
     progress(2, 10)  # within the interval: not written yet
     job.refresh_from_db()
     assert job.preview_step == 1
-    progress.last_preview = float("-inf")  # the interval has passed
+    now[0] += 3600.0  # the interval has passed
     progress.preview(Artefact("note.txt", "text/plain", b"not an image", "frame"))  # ignored
     progress(3, 10)
     job.refresh_from_db()
@@ -106,7 +110,7 @@ def test_a_langevin_chain_s_start_frame_is_previewed_as_step_0(demos, settings):
             demo_slug="ebm-langevin", raw_params={"n": 1, "seed": 0, "steps": 4, "frames": 2}
         ).job
     GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
-    progress = services._Progress(job.pk, started=0.0)
+    progress = services.JobProgress(job.pk)
     result = zoo.run_demo(job.demo.slug, dict(job.params), progress=progress, preview=progress.preview)
     job.refresh_from_db()
     assert job.preview_step == 0
@@ -122,7 +126,7 @@ def test_the_running_partial_shows_the_preview_and_no_preview_is_a_404(client, d
     html = client.get(job.get_absolute_url(), **HTMX).content.decode()
     assert "job-preview" not in html
     GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
-    progress = services._Progress(job.pk, started=0.0)
+    progress = services.JobProgress(job.pk)
     progress.preview(Artefact("frame-0003.png", "image/png", PNG + b"frame", "frame"))
     progress(3, 4)
     html = client.get(job.get_absolute_url(), **HTMX).content.decode()
@@ -141,7 +145,7 @@ def test_the_api_s_job_carries_the_preview_while_it_runs(client, demos, settings
     api_url = reverse("api:job-detail", kwargs={"pk": job.pk})
     assert client.get(api_url).json()["preview"] is None  # queued: nothing to show yet
     GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
-    progress = services._Progress(job.pk, started=0.0)
+    progress = services.JobProgress(job.pk)
     progress.preview(Artefact("frame-0002.png", "image/png", PNG + b"two", "frame"))
     progress(2, 4)
     preview = client.get(api_url).json()["preview"]

@@ -16,7 +16,7 @@ from generation import services
 from generation.leases import job_lease
 from generation.models import Demo, GenerationJob, Sample
 from tests.factories import FamilyFactory
-from tests.generation.conftest import CPU_QUEUE, GPU_QUEUE, IDLE_QUEUE, ROOT, queued_messages
+from tests.generation.conftest import IDLE_QUEUE, ROOT, queued_messages
 
 pytestmark = pytest.mark.django_db
 Status = GenerationJob.Status
@@ -148,16 +148,20 @@ def test_the_task_is_sent_only_after_commit(demos, settings, redis_broker):
 @pytest.mark.django_db(transaction=True)
 def test_routing_to_the_gpu_queue_is_a_setting(demos, settings, redis_broker):
     demo = first_demo(demos)
-    settings.CELERY_GPU_QUEUE = IDLE_QUEUE
-    assert services.job_queue_for(demo=demo) == CPU_QUEUE
-    for route in ([demo.slug], [demo.family_slug], ["*"]):
+    settings.CELERY_CPU_QUEUE = f"{IDLE_QUEUE}-cpu"  # both queues idle, so their messages can be counted
+    settings.CELERY_GPU_QUEUE = f"{IDLE_QUEUE}-gpu"
+    cpu_before = queued_messages(redis_broker, settings.CELERY_CPU_QUEUE)
+    gpu_before = queued_messages(redis_broker, settings.CELERY_GPU_QUEUE)
+    unrouted = services.job_request(demo_slug=demo.slug, raw_params={"seed": 12}).job
+    assert unrouted.queue == settings.CELERY_CPU_QUEUE
+    assert queued_messages(redis_broker, settings.CELERY_CPU_QUEUE) == cpu_before + 1
+    for seed, route in enumerate(([demo.slug], [demo.family_slug], ["*"]), start=13):
         settings.GENERATION_GPU_DEMOS = route
-        assert services.job_queue_for(demo=demo) == IDLE_QUEUE
-    before = queued_messages(redis_broker, IDLE_QUEUE)
-    job = services.job_request(demo_slug=demo.slug, raw_params={"seed": 12}).job
-    assert job.queue == IDLE_QUEUE
-    assert queued_messages(redis_broker, IDLE_QUEUE) == before + 1
-    assert GPU_QUEUE != CPU_QUEUE
+        job = services.job_request(demo_slug=demo.slug, raw_params={"seed": seed}).job
+        assert job.queue == settings.CELERY_GPU_QUEUE, route
+    # Each routed job's message is on the GPU queue, and none more on the CPU queue.
+    assert queued_messages(redis_broker, settings.CELERY_GPU_QUEUE) == gpu_before + 3
+    assert queued_messages(redis_broker, settings.CELERY_CPU_QUEUE) == cpu_before + 1
 
 
 def _queued(demo, **params) -> GenerationJob:
@@ -223,7 +227,7 @@ def test_cancel_while_running_stops_at_the_next_progress_step(demos):
     demo = first_demo(demos)
     job = _queued(demo)
     GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING, heartbeat_at=timezone.now())
-    progress = services._Progress(job.pk, started=0.0)
+    progress = services.JobProgress(job.pk)
     progress(1, 10)
     assert GenerationJob.objects.get(pk=job.pk).progress_step == 1
     assert services.job_cancel(job_id=job.pk).cancel_requested

@@ -52,6 +52,18 @@ def test_form_errors_name_the_field(client, demos):
     assert not GenerationJob.objects.exists()
 
 
+def test_the_form_and_the_api_refuse_a_value_with_the_same_words(client, demos):
+    demo = first_demo(demos)
+    for value in ("1000", "x"):
+        api = client.post(
+            "/api/jobs/", {"demo": demo.slug, "params": {"n": value}}, content_type="application/json"
+        )
+        [message] = api.json()["fields"]["params.n"]
+        page = client.post(reverse("generation:job-create", kwargs={"slug": demo.slug}), {"n": value}, **HTMX)
+        assert message in page.content.decode(), (value, message)
+    assert not GenerationJob.objects.exists()
+
+
 def test_a_text_parameter_carries_its_pattern_to_the_browser_and_the_server(client, demos):
     demo = next(d for d in demos.values() if d.param("prefix"))
     url = reverse("generation:family-demo", kwargs={"slug": demo.family_slug})

@@ -92,7 +92,11 @@ def test_sigkill_of_the_worker_child_mid_job_completes_exactly_once(demos, worke
 def test_a_job_that_always_kills_its_worker_fails_after_n_attempts(demos, worker_factory, settings):
     settings.CELERY_CPU_QUEUE = queue = f"{CPU_QUEUE}-killer"
     killer = worker_factory(
-        queue=queue, name="killer", GENERATION_TEST_KILL_AT_STEP=1, GENERATION_MAX_ATTEMPTS=3
+        queue=queue,
+        name="killer",
+        app="tests.generation.crashing_worker",
+        GENERATION_TEST_KILL_AT_STEP=1,
+        GENERATION_MAX_ATTEMPTS=3,
     )
     demo, params = slow_request(demos)
     job = request(demo, **params)

@@ -16,8 +16,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from generation.conf import gen_setting
-
 
 class Command(BaseCommand):
     help = "Run the development server and a Celery worker (with the reaper) together."
@@ -27,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=1, help="Worker processes (default 1).")
 
     def handle(self, *args, addrport, concurrency, **options):
-        queues = ",".join(dict.fromkeys([gen_setting("CELERY_CPU_QUEUE"), gen_setting("CELERY_GPU_QUEUE")]))
+        queues = ",".join(dict.fromkeys([settings.CELERY_CPU_QUEUE, settings.CELERY_GPU_QUEUE]))
         schedule = settings.BASE_DIR / "var" / "celerybeat-schedule"
         schedule.parent.mkdir(exist_ok=True)
         command = [
