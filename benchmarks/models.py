@@ -197,6 +197,25 @@ class Result(models.Model):
         return f"{self.benchmark.slug}: {self.variant} {self.value}"
 
     @property
+    def value_text(self) -> str:
+        """As the paper prints it (trailing zeros aside); a measured figure to its metric's decimals."""
+        if self.kind == self.Kind.PUBLISHED:
+            return format(self.value.normalize(), "f")
+        return f"{self.value:,.{self.benchmark.metric.decimals}f}"
+
+    @property
+    def bound_symbol(self) -> str:
+        """'≤' (or '≥') before a bound, empty for an exact figure."""
+        return (self.benchmark.metric.bound_symbol or "≤") if self.is_bound else ""
+
+    @property
+    def label(self) -> str:
+        """The row's name on a board: the catalog model's, else the variant."""
+        if self.model is not None and self.model.name.lower() not in self.variant.lower():
+            return f"{self.model.name}: {self.variant}"
+        return self.variant
+
+    @property
     def source_label(self) -> str:
         """'Table 2, row "NCSN++ cont. (deep, VE)", p. 8, arXiv v2' or the zoo's command."""
         if self.kind == self.Kind.MEASURED:

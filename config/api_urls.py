@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from benchmarks import api as benchmarks_api
 from catalog import api as catalog_api
 from config.api import api_not_found
 from generation import api as generation_api
@@ -40,6 +41,10 @@ router.register("models", catalog_api.ExampleModelViewSet, basename="examplemode
 router.register("papers", papers_api.PaperViewSet, basename="paper")
 router.register("authors", papers_api.AuthorViewSet, basename="author")
 router.register("venues", papers_api.VenueViewSet, basename="venue")
+router.register("datasets", benchmarks_api.DatasetViewSet, basename="dataset")
+router.register("metrics", benchmarks_api.MetricViewSet, basename="metric")
+router.register("benchmarks", benchmarks_api.BenchmarkViewSet, basename="benchmark")
+router.register("results", benchmarks_api.ResultViewSet, basename="result")
 # Live generation (owned by the generation helper): demos, jobs (create, poll, cancel), samples.
 router.register("demos", generation_api.DemoViewSet, basename="demo")
 router.register("jobs", generation_api.JobViewSet, basename="job")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("papers/", include("papers.urls")),
     path("generation/", include("generation.urls")),
+    path("benchmarks/", include("benchmarks.urls")),
     path("", include("catalog.urls")),
 ]
 
