@@ -1,7 +1,11 @@
 """factory-boy factories shared by the whole suite. Papers models first; other apps append theirs below."""
 
+import datetime
+from decimal import Decimal
+
 import factory
 
+from benchmarks.models import Benchmark, Dataset, Metric, Result
 from catalog.models import Concept, Domain, ExampleModel, Family, FamilyDomain, FamilyPaper, TaxonomyNode
 from papers.models import Author, Authorship, Erratum, Paper, PaperLink, Venue
 
@@ -188,3 +192,80 @@ class ExampleModelFactory(factory.django.DjangoModelFactory):
     def domains(self, create, extracted, **kwargs):
         if create and extracted:
             self.domains.set(extracted)
+
+
+# --- benchmarks ---------------------------------------------------------------------------------------------
+
+
+class DatasetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dataset
+
+    slug = factory.Sequence(lambda n: f"dataset-{n}")
+    name = factory.Sequence(lambda n: f"Dataset {n}")
+    shape = "32×32×3"
+    resolution = 32
+
+
+class MetricFactory(factory.django.DjangoModelFactory):
+    """Lower is better unless ``higher_is_better=True``."""
+
+    class Meta:
+        model = Metric
+
+    slug = factory.Sequence(lambda n: f"metric-{n}")
+    name = factory.Sequence(lambda n: f"Metric {n}")
+    abbreviation = factory.Sequence(lambda n: f"M{n}")
+    higher_is_better = False
+    definition = "What it measures."
+
+
+class BenchmarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Benchmark
+
+    slug = factory.Sequence(lambda n: f"board-{n}")
+    name = factory.Sequence(lambda n: f"Board {n}")
+    dataset = factory.SubFactory(DatasetFactory)
+    metric = factory.SubFactory(MetricFactory)
+    protocol = "50,000 samples against the training set."
+
+
+class PublishedResultFactory(factory.django.DjangoModelFactory):
+    """A figure from a paper's table, with its provenance."""
+
+    class Meta:
+        model = Result
+
+    benchmark = factory.SubFactory(BenchmarkFactory)
+    kind = Result.Kind.PUBLISHED
+    family = factory.SubFactory(FamilyFactory)
+    paper = factory.SubFactory(PaperFactory)
+    variant = factory.Sequence(lambda n: f"Variant {n}")
+    value = Decimal("3.17")
+    year = factory.LazyAttribute(lambda o: o.paper.year or 2020)
+    source_table = "Table 1"
+    source_row = factory.LazyAttribute(lambda o: o.variant)
+    source_page = 6
+    source_version = "arXiv v2"
+    source_url = "https://arxiv.org/abs/2006.11239v2"
+    checked_on = datetime.date(2026, 11, 29)
+
+
+class MeasuredResultFactory(factory.django.DjangoModelFactory):
+    """A figure the zoo measured, with its checkpoint and command."""
+
+    class Meta:
+        model = Result
+
+    benchmark = factory.SubFactory(BenchmarkFactory, measured_field="fd")
+    kind = Result.Kind.MEASURED
+    family = factory.SubFactory(FamilyFactory)
+    variant = factory.Sequence(lambda n: f"zoo-model-{n}")
+    zoo_model = factory.LazyAttribute(lambda o: o.variant)
+    value = Decimal("94.48")
+    year = 2026
+    checkpoint_sha256 = "e86e261b37cb8bed6b56ea2c6b5cae5d75576dff336d060a1c57ef828b859ec4"
+    command = factory.LazyAttribute(lambda o: f"python -m generation.zoo evaluate {o.zoo_model}")
+    results_file = factory.LazyAttribute(lambda o: f"generation/zoo/results/{o.zoo_model}.json")
+    checked_on = datetime.date(2026, 11, 23)
