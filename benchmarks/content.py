@@ -280,7 +280,7 @@ def _published_result(path: Path, index: int, raw: Any) -> ResultSpec:
         "source_table": source.text("table", required=True, max_length=80),
         "source_row": source.text("row", required=True, max_length=200),
         "source_page": source.integer("page", minimum=1),
-        "source_version": source.text("version", required=True, max_length=80),
+        "source_version": source.text("version", required=True, max_length=200),
         "source_url": source.url("url", required=True),
         "checked_on": source.date("checked_on", required=True),
     }

@@ -150,7 +150,7 @@ class Result(models.Model):
     source_table = models.CharField(max_length=80, blank=True)
     source_row = models.CharField(max_length=200, blank=True)
     source_page = models.PositiveIntegerField(null=True, blank=True)
-    source_version = models.CharField(max_length=80, blank=True)
+    source_version = models.CharField(max_length=200, blank=True)
     source_url = models.URLField(max_length=500, blank=True)
     checked_on = models.DateField(null=True, blank=True)
     # Provenance of a measured figure: the zoo's results file.

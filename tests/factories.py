@@ -243,7 +243,7 @@ class PublishedResultFactory(factory.django.DjangoModelFactory):
     paper = factory.SubFactory(PaperFactory)
     variant = factory.Sequence(lambda n: f"Variant {n}")
     value = Decimal("3.17")
-    year = factory.LazyAttribute(lambda o: o.paper.year or 2020)
+    year = factory.LazyAttribute(lambda o: o.paper.year if o.paper else 2020)
     source_table = "Table 1"
     source_row = factory.LazyAttribute(lambda o: o.variant)
     source_page = 6

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
+from benchmarks.content import content_read as benchmarks_content_read
+from benchmarks.services import CONTENT_DIR as BENCHMARKS_CONTENT_DIR
 from catalog.content_files import content_read, paper_keys_used
 from catalog.services import CONTENT_DIR, catalog_load
 from tests.factories import StubPaperFactory
@@ -24,11 +26,17 @@ def content_copy(tmp_path) -> Path:
     return target
 
 
+def _content_keys() -> list[str]:
+    """Every citation key the catalog's content uses, and the benchmarks' that load with it."""
+    keys = {key for _, _, key in paper_keys_used(content_read(directory=CONTENT_DIR))}
+    keys |= {key for _, _, key in benchmarks_content_read(directory=BENCHMARKS_CONTENT_DIR).paper_keys()}
+    return sorted(keys)
+
+
 @pytest.fixture
 def stub_papers(db) -> dict:
     """One bare paper per citation key the content files use, so the catalog can load on its own."""
-    keys = sorted({key for _, _, key in paper_keys_used(content_read(directory=CONTENT_DIR))})
-    return {key: StubPaperFactory(citation_key=key) for key in keys}
+    return {key: StubPaperFactory(citation_key=key) for key in _content_keys()}
 
 
 @pytest.fixture
@@ -41,8 +49,7 @@ def loaded(stub_papers):
 def loaded_once(django_db_setup, django_db_blocker):
     """Like ``loaded`` but once per module, for read-only tests; rolled back when the module ends."""
     with django_db_blocker.unblock(), transaction.atomic():
-        keys = sorted({key for _, _, key in paper_keys_used(content_read(directory=CONTENT_DIR))})
-        for key in keys:
+        for key in _content_keys():
             StubPaperFactory(citation_key=key)
         yield catalog_load(papers_dir=None)
         transaction.set_rollback(True)
