@@ -1,5 +1,6 @@
 """Loading the benchmarks: from the content files and the zoo's results, idempotent, all or nothing."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -47,7 +48,7 @@ def test_measured_rows_come_from_the_zoo_results_files(linked, content, zoo_resu
     assert (rows["real-digits"].role, rows["real-digits"].note) == ("reference", "the validation digits")
 
     # A re-evaluated model updates its row; a removed results file removes it. Nothing is copied by hand.
-    (zoo_results / "dcgan.json").write_text(__import__("json").dumps(zoo_row("dcgan", "gans", 80.0)))
+    (zoo_results / "dcgan.json").write_text(json.dumps(zoo_row("dcgan", "gans", 80.0)))
     (zoo_results / "kde-pca.json").unlink()
     report = benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
     assert (report["results"].updated, report["results"].deleted) == (1, 1)
@@ -62,7 +63,7 @@ def test_a_bound_in_the_zoo_files_is_marked(linked, content, zoo_results):
     )
     for name, kind in (("vae", "bound"), ("pixelcnn", "exact")):
         row = zoo_row(name, "gans", None, bits_per_dim=2.1, bits_per_dim_kind=kind)
-        (zoo_results / f"{name}.json").write_text(__import__("json").dumps(row))
+        (zoo_results / f"{name}.json").write_text(json.dumps(row))
     benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
     board = Result.objects.filter(benchmark__slug="toy-zoo-nll").select_related("benchmark__metric")
     marks = {r.zoo_model: (r.is_bound, r.bound_symbol) for r in board}
@@ -80,25 +81,28 @@ def test_records_the_files_no_longer_name_are_deleted(linked, content, zoo_resul
     assert Result.objects.get(variant="BigGAN").extra_data is True
 
 
+FID, ZOO = "boards/toy-fid.yaml", "boards/toy-zoo-fd.yaml"
 BAD_EDITS = [
-    ("boards/toy-fid.yaml", "paper: ho2020denoising", "paper: nobody2020nothing",
+    (FID, "paper: ho2020denoising", "paper: nobody2020nothing",
      "toy-fid.yaml: result 1 (Ours (L_simple)): unknown paper citation key 'nobody2020nothing'"),
-    ("boards/toy-fid.yaml", "family: gans", "family: gan", "toy-fid.yaml: result 2 (BigGAN): unknown family 'gan'"),
-    ("boards/toy-fid.yaml", "table: Table 1, ", "", "result 1 (Ours (L_simple)): source: 'table' is required"),
-    ("boards/toy-fid.yaml", "value: 3.17", "value: three", "'value' must be a number, not 'three'"),
-    ("boards/toy-fid.yaml", "value: 3.17", "value: .nan", "'value' is out of range"),
-    ("boards/toy-fid.yaml", "variant: BigGAN", 'variant: "Big\\0GAN"', "'variant' contains a NUL byte"),
-    ("boards/toy-fid.yaml", "paper: brock2019large\n    variant: BigGAN", "paper: ho2020denoising\n    variant: Ours (L_simple)",
-     "the same paper and variant"),
-    ("boards/toy-fid.yaml", "variant: BigGAN", "variant: BigGAN\n    x: 1", "unknown field(s) 'x'"),
-    ("boards/toy-fid.yaml", 'url: "https://openreview', 'url: "javascript:alert(1)//openreview',
+    (FID, "family: gans", "family: gan",
+     "toy-fid.yaml: result 2 (BigGAN): unknown family 'gan'"),
+    (FID, "table: Table 1, ", "", "result 1 (Ours (L_simple)): source: 'table' is required"),
+    (FID, "value: 3.17", "value: three", "'value' must be a number, not 'three'"),
+    (FID, "value: 3.17", "value: .nan", "'value' is out of range"),
+    (FID, "variant: BigGAN", 'variant: "Big\\0GAN"', "'variant' contains a NUL byte"),
+    (FID, "paper: brock2019large\n    variant: BigGAN",
+     "paper: ho2020denoising\n    variant: Ours (L_simple)", "the same paper and variant"),
+    (FID, "variant: BigGAN", "variant: BigGAN\n    x: 1", "unknown field(s) 'x'"),
+    (FID, 'url: "https://openreview', 'url: "javascript:alert(1)//openreview',
      "'url' must be an http(s) URL"),
-    ("boards/toy-fid.yaml", "error: 0.2", "error: -0.2", "'error' must not be negative"),
-    ("boards/toy-fid.yaml", "checked_on: 2026-11-29}", "checked_on: yesterday}", "must be a date (YYYY-MM-DD)"),
-    ("boards/toy-fid.yaml", "slug: toy-fid", "slug: toy-fids", "must match the file name 'toy-fid'"),
-    ("boards/toy-fid.yaml", "metric: fid", "metric: is", "toy-fid.yaml: benchmark: unknown metric 'is'"),
-    ("boards/toy-fid.yaml", "results:", "results: [\n", "toy-fid.yaml: line"),
-    ("boards/toy-zoo-fd.yaml", "measured: fd", "measured: fd\nresults: [{variant: x}]",
+    (FID, "error: 0.2", "error: -0.2", "'error' must not be negative"),
+    (FID, "checked_on: 2026-11-29}", "checked_on: yesterday}",
+     "must be a date (YYYY-MM-DD)"),
+    (FID, "slug: toy-fid", "slug: toy-fids", "must match the file name 'toy-fid'"),
+    (FID, "metric: fid", "metric: is", "toy-fid.yaml: benchmark: unknown metric 'is'"),
+    (FID, "results:", "results: [\n", "toy-fid.yaml: line"),
+    (ZOO, "measured: fd", "measured: fd\nresults: [{variant: x}]",
      "a measured board takes its rows from the zoo's results files"),
     ("metrics.yaml", "higher_is_better: false\n    definition: A distance", "definition: A distance",
      "metrics.yaml: metric fid: 'higher_is_better' must be true or false"),
@@ -123,9 +127,7 @@ def test_a_broken_zoo_results_file_is_named(linked, content, zoo_results):
     (zoo_results / "dcgan.json").write_text("{not json")
     with pytest.raises(CatalogContentError, match=r"dcgan.json: not valid JSON"):
         benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
-    (zoo_results / "dcgan.json").write_text(
-        __import__("json").dumps(zoo_row("dcgan", "gans", 90.0) | {"sha256": ""})
-    )
+    (zoo_results / "dcgan.json").write_text(json.dumps(zoo_row("dcgan", "gans", 90.0) | {"sha256": ""}))
     with pytest.raises(CatalogContentError, match=r"a model's results need the checkpoint's 'sha256'"):
         benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
     assert not Dataset.objects.exists()
