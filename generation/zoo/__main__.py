@@ -83,6 +83,9 @@ def _sample(args) -> int:
     if entry.kind == "image":
         out = out if out.suffix == ".png" else out.with_name(out.name + ".png")
         out.write_bytes(grid_png(result))
+    elif entry.kind == "plane":
+        out = out if out.suffix == ".txt" else out.with_name(out.name + ".txt")
+        out.write_text("".join(f"{x:.5f} {y:.5f}\n" for x, y in result.tolist()))
     else:
         out = out if out.suffix == ".txt" else out.with_name(out.name + ".txt")
         out.write_text("".join(f"{line}\n" for line in result))

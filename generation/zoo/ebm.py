@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -27,6 +27,20 @@ from generation.zoo.registry import ZooModel, load
 
 LEVELS = data.LEVELS  # grey levels of the digits (0..16)
 CITATION = "du2019implicit"
+
+
+@dataclass
+class ToyConfig:
+    """The 2-D energy model of the landscape picture; stored in the checkpoint inside ``Config``."""
+
+    hidden: int = 128  # width of the energy MLP
+    langevin_steps: int = 30  # SGLD steps per batch
+    step_size: float = 0.01  # SGLD step on the plane (data span about [-4, 4])
+    noise: float = 0.1  # SGLD noise
+    buffer_size: int = 4096  # replay buffer
+    reinit: float = 0.05  # share of chains from fresh noise
+    reg: float = 0.1  # energy-magnitude regulariser
+    box: float = 4.5  # chains and noise live in [-box, box]^2
 
 
 @dataclass
@@ -47,6 +61,11 @@ class Config:
     toy: str = "eight_gaussians"  # 2-D toy density for the energy-landscape picture ("" for none)
     toy_steps: int = 1000  # optimiser steps of the 2-D energy model
     toy_lr: float = 3e-3  # Adam learning rate of the 2-D energy model
+    toy_model: ToyConfig = field(default_factory=ToyConfig)  # the 2-D energy network and its sampler
+
+    def __post_init__(self):
+        if isinstance(self.toy_model, dict):  # as stored in a checkpoint (dataclasses.asdict)
+            self.toy_model = ToyConfig(**self.toy_model)
 
 
 class EnergyNet(nn.Module):
@@ -87,7 +106,7 @@ def langevin(
     steps: int,
     step_size: float,
     noise: float,
-    grad_clip: float,
+    grad_clip: float | None = None,
     generator: torch.Generator | None = None,
     frames_every: int = 0,
     progress: Callable[[int, int], None] | None = None,
@@ -95,7 +114,8 @@ def langevin(
     low: float = -1.0,
     high: float = 1.0,
 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Run SGLD x <- x - step_size * clamp(dE/dx) + noise * N(0, I) for ``steps`` steps.
+    """Run SGLD x <- x - step_size * clamp(dE/dx) + noise * N(0, I) for ``steps`` steps, keeping x in
+    [low, high]; ``energy`` maps (B, ...) to (B,). ``grad_clip`` None: no clamp of the gradient.
 
     Returns the chain ends (detached) and, every ``frames_every`` steps, a copy of the chain (for the demo),
     also handed to ``on_frame`` as soon as it is taken.
@@ -107,8 +127,10 @@ def langevin(
             # autograd.grad w.r.t. x only: nothing accumulates in the parameters' .grad
             grad = torch.autograd.grad(energy(x).sum(), x)[0]  # (B, ...) dE/dx
             eps = torch.randn(x.shape, generator=generator).to(x.device)  # CPU draws: same on any device
+            if grad_clip is not None:
+                grad = grad.clamp(-grad_clip, grad_clip)
             with torch.no_grad():
-                x -= step_size * grad.clamp(-grad_clip, grad_clip)
+                x -= step_size * grad
                 x += noise * eps
                 x.clamp_(low, high)
             if frames_every and ((step + 1) % frames_every == 0 or step + 1 == steps):
@@ -129,7 +151,7 @@ class EBM(nn.Module):
         self.energy = EnergyNet(config)
         # The replay buffer is training state, not part of the shipped checkpoint.
         self.register_buffer("buffer", torch.rand(config.buffer_size, 1, 8, 8) * 2 - 1, persistent=False)
-        self.toy = ToyEBM(ToyConfig()) if config.toy else None
+        self.toy = ToyEBM(config.toy_model) if config.toy else None
 
     def forward(self, x_levels: torch.Tensor, targets: torch.Tensor | None = None):
         """x_levels: (B, 1, 8, 8) levels -> (E(data), E(samples)) and the contrastive-divergence loss."""
@@ -187,18 +209,6 @@ class EBM(nn.Module):
 # ----------------------------------------------------------------------------- 2-D toy
 
 
-@dataclass
-class ToyConfig:
-    hidden: int = 128  # width of the energy MLP
-    langevin_steps: int = 30  # SGLD steps per batch
-    step_size: float = 0.01  # SGLD step on the plane (data span about [-4, 4])
-    noise: float = 0.1  # SGLD noise
-    buffer_size: int = 4096  # replay buffer
-    reinit: float = 0.05  # share of chains from fresh noise
-    reg: float = 0.1  # energy-magnitude regulariser
-    box: float = 4.5  # chains and noise live in [-box, box]^2
-
-
 class ToyEBM(nn.Module):
     def __init__(self, config: ToyConfig):
         super().__init__()
@@ -236,17 +246,18 @@ class ToyEBM(nn.Module):
     def _chain(self, x: torch.Tensor, steps: int, generator=None, progress=None) -> torch.Tensor:
         """SGLD on the plane (no gradient clamp: the toy energy is smooth and small)."""
         cfg = self.config
-        with torch.inference_mode(False), torch.enable_grad():
-            x = x.detach().clone().requires_grad_(True)
-            for step in range(steps):
-                grad = torch.autograd.grad(self.energy_of(x).sum(), x)[0]
-                with torch.no_grad():
-                    x -= cfg.step_size * grad
-                    x += cfg.noise * torch.randn(x.shape, generator=generator)
-                    x.clamp_(-cfg.box, cfg.box)
-                if progress is not None:
-                    progress(step + 1, steps)
-        return x.detach()
+        x, _ = langevin(
+            self.energy_of,
+            x,
+            steps=steps,
+            step_size=cfg.step_size,
+            noise=cfg.noise,
+            generator=generator,
+            progress=progress,
+            low=-cfg.box,
+            high=cfg.box,
+        )
+        return x
 
     def sample(self, n: int, *, generator: torch.Generator, steps: int = 200, progress=None) -> torch.Tensor:
         start = (torch.rand(n, 2, generator=generator) * 2 - 1) * self.config.box

@@ -96,7 +96,8 @@ def memorisation(samples: torch.Tensor, train: torch.Tensor, test: torch.Tensor)
 
 
 def all_names() -> list[str]:
-    return [entry.name for entry in registry.list_models()] + list(baselines.BASELINES) + [REFERENCE]
+    models = [entry.name for entry in registry.list_models() if entry.kind in ("image", "text")]
+    return models + list(baselines.BASELINES) + [REFERENCE]
 
 
 def _empty_row(name: str, family: str) -> dict:

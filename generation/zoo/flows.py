@@ -1,11 +1,8 @@
-"""Normalizing flows on 8x8 digits and on 2-D toy densities: NICE and RealNVP, with exact log-likelihood.
+"""What the two digit flows (``nice.py``, ``realnvp.py``) share: dequantisation, the logit transform, the
+standard normal prior, training, the likelihood bound and sampling. Each flow file holds its own network and
+its own Config; this file never looks at which flow it wraps.
 
-- NICE (dinh2015nice): additive coupling layers y_b = x_b + m(x_a) on alternating halves of the flattened
-  image (volume preserving), then a learned diagonal scaling, the only part that changes volume.
-- RealNVP (dinh2017density): affine coupling layers y_b = x_b * exp(s(x_a)) + t(x_a) with checkerboard masks
-  on the 1x8x8 image, a squeeze to 4x4x4, channel masks there, and checkerboard masks again.
-
-Both map data to a standard normal z, so log p(x) = log N(f(x)) + log |det df/dx| is exact.
+A flow maps data to a standard normal z, so log p(x) = log N(f(x)) + log |det df/dx| is exact.
 
 Digits are 17 discrete levels, and a continuous density on discrete points is unbounded; dequantisation
 (theis2016note) turns the density into a lower bound on the discrete log-likelihood:
@@ -31,18 +28,16 @@ from generation.zoo import data
 from generation.zoo.demos import Artefact, Demo, generator_for
 from generation.zoo.images import grid_png
 from generation.zoo.params import Param, n_param, seed_param
-from generation.zoo.registry import ZooModel, load
+from generation.zoo.registry import load
 
 LEVELS = data.LEVELS  # grey levels of the digits (0..16)
 LOG2 = math.log(2.0)
 
 
 @dataclass
-class Config:
-    kind: str = "realnvp"  # "realnvp" (affine, dinh2017density) or "nice" (additive, dinh2015nice)
-    hidden: int = 32  # channels of the coupling nets (RealNVP) / width of the coupling MLPs (NICE: x4)
-    blocks: int = 1  # residual blocks per RealNVP coupling net; hidden layers per NICE coupling MLP (+1)
-    couplings: int = 4  # NICE: number of additive couplings (RealNVP uses its fixed 3 + 3 + 3 layout)
+class DigitFlowConfig:
+    """The fields every digit flow has; ``nice.Config`` and ``realnvp.Config`` add their network's."""
+
     dequantisation: str = "variational"  # "uniform" (theis2016note) or "variational" (ho2019flow)
     deq_hidden: int = 32  # channels of the net that conditions q(u | x) on the digit
     alpha: float = 0.05  # logit transform squashes y into (alpha, 1 - alpha) first (dinh2017density)
@@ -52,30 +47,15 @@ class Config:
     batch: int = 32  # images per step
     lr: float = 1e-3  # Adam learning rate
     eval_every: int = 100  # steps between validation passes; the best validation checkpoint is kept
-    toy: str = ""  # a 2-D toy density (data.TOYS) to fit a ToyFlow on as well, for the density picture
-    toy_steps: int = 600  # optimiser steps of the 2-D flow
-    toy_couplings: int = 8  # affine couplings of the 2-D flow
-    toy_hidden: int = 64  # width of the 2-D flow's coupling MLPs
 
 
-# ----------------------------------------------------------------------------- coupling layers
+# ----------------------------------------------------------------------------- building blocks
 
 
 def checkerboard(h: int, w: int, parity: int) -> torch.Tensor:
     """(1, 1, h, w) mask of ones where (i + j) % 2 == parity: the half that conditions the other."""
     i, j = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
     return ((i + j) % 2 == parity).float()[None, None]
-
-
-def channel_mask(c: int, h: int, w: int, parity: int) -> torch.Tensor:
-    """(1, c, h, w) mask of ones on the first (parity 0) or second (parity 1) half of the channels."""
-    mask = torch.zeros(1, c, h, w)
-    half = c // 2
-    if parity == 0:
-        mask[:, :half] = 1
-    else:
-        mask[:, half:] = 1
-    return mask
 
 
 class ResBlock(nn.Module):
@@ -90,7 +70,8 @@ class ResBlock(nn.Module):
 
 
 class AffineCoupling(nn.Module):
-    """y = mask * x + (1 - mask) * (x * exp(s) + t), with (s, t) = net(mask * x): a triangular Jacobian."""
+    """y = mask * x + (1 - mask) * (x * exp(s) + t), with (s, t) = net(mask * x): a triangular Jacobian
+    (dinh2017density). RealNVP stacks these; the variational dequantiser uses two."""
 
     def __init__(self, mask: torch.Tensor, hidden: int, blocks: int, cond_channels: int = 0):
         super().__init__()
@@ -123,121 +104,11 @@ class AffineCoupling(nn.Module):
         return (y - t) * (-s).exp()
 
 
-class AdditiveCoupling(nn.Module):
-    """NICE: y_b = x_b + m(x_a) on a flat vector; the log-determinant is 0."""
-
-    def __init__(self, dim: int, parity: int, hidden: int, layers: int):
-        super().__init__()
-        self.register_buffer("mask", (torch.arange(dim) % 2 == parity).float()[None])  # (1, D)
-        mlp: list[nn.Module] = [nn.Linear(dim, hidden), nn.ReLU()]
-        for _ in range(layers - 1):
-            mlp += [nn.Linear(hidden, hidden), nn.ReLU()]
-        self.m = nn.Sequential(*mlp, nn.Linear(hidden, dim))
-        nn.init.zeros_(self.m[-1].weight)
-        nn.init.zeros_(self.m[-1].bias)
-
-    def forward(self, x, cond=None):
-        return x + self.m(x * self.mask) * (1 - self.mask), x.new_zeros(x.shape[0])
-
-    def inverse(self, y, cond=None):
-        return y - self.m(y * self.mask) * (1 - self.mask)
-
-
-def squeeze(x: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) -> (B, 4C, H/2, W/2): each 2x2 patch becomes 4 channels (dinh2017density fig. 3)."""
-    B, C, H, W = x.shape
-    x = x.view(B, C, H // 2, 2, W // 2, 2).permute(0, 1, 3, 5, 2, 4)
-    return x.reshape(B, 4 * C, H // 2, W // 2)
-
-
-def unsqueeze(x: torch.Tensor) -> torch.Tensor:
-    B, C, H, W = x.shape
-    x = x.view(B, C // 4, 2, 2, H, W).permute(0, 1, 4, 2, 5, 3)
-    return x.reshape(B, C // 4, 2 * H, 2 * W)
-
-
-# ----------------------------------------------------------------------------- the flows
-
-
-class RealNVP(nn.Module):
-    """3 checkerboard couplings (1x8x8), squeeze, 3 channel couplings (4x4x4), unsqueeze, 3 checkerboard."""
-
-    def __init__(self, config: Config, cond_channels: int = 0):
-        super().__init__()
-        h, w, hid, nb = config.height, config.width, config.hidden, config.blocks
-        self.stage1 = nn.ModuleList(
-            AffineCoupling(checkerboard(h, w, p % 2), hid, nb, cond_channels) for p in range(3)
-        )
-        self.stage2 = nn.ModuleList(
-            AffineCoupling(channel_mask(4, h // 2, w // 2, p % 2), hid, nb, 4 * cond_channels)
-            for p in range(3)
-        )
-        self.stage3 = nn.ModuleList(
-            AffineCoupling(checkerboard(h, w, (p + 1) % 2), hid, nb, cond_channels) for p in range(3)
-        )
-
-    def forward(self, x, cond=None):
-        """x: (B, 1, H, W) -> z (B, 1, H, W), log|det dz/dx| (B,)."""
-        logdet = x.new_zeros(x.shape[0])
-        cond_sq = squeeze(cond) if cond is not None else None
-        for layer in self.stage1:
-            x, ld = layer(x, cond)
-            logdet = logdet + ld
-        x = squeeze(x)  # (B, 4, H/2, W/2)
-        for layer in self.stage2:
-            x, ld = layer(x, cond_sq)
-            logdet = logdet + ld
-        x = unsqueeze(x)
-        for layer in self.stage3:
-            x, ld = layer(x, cond)
-            logdet = logdet + ld
-        return x, logdet
-
-    def inverse(self, z, cond=None):
-        cond_sq = squeeze(cond) if cond is not None else None
-        for layer in reversed(self.stage3):
-            z = layer.inverse(z, cond)
-        z = squeeze(z)
-        for layer in reversed(self.stage2):
-            z = layer.inverse(z, cond_sq)
-        z = unsqueeze(z)
-        for layer in reversed(self.stage1):
-            z = layer.inverse(z, cond)
-        return z
-
-
-class NICE(nn.Module):
-    """Additive couplings on the flat 64-vector (alternating odd/even pixels), then a diagonal scaling."""
-
-    def __init__(self, config: Config):
-        super().__init__()
-        dim = config.height * config.width
-        self.shape = (1, config.height, config.width)
-        self.couplings = nn.ModuleList(
-            AdditiveCoupling(dim, p % 2, 4 * config.hidden, config.blocks + 1)
-            for p in range(config.couplings)
-        )
-        self.log_scale = nn.Parameter(torch.zeros(dim))  # dinh2015nice section 3.3
-
-    def forward(self, x, cond=None):
-        h = x.flatten(1)  # (B, D)
-        for layer in self.couplings:
-            h, _ = layer(h)
-        h = h * self.log_scale.exp()
-        return h.view(-1, *self.shape), self.log_scale.sum().expand(x.shape[0])
-
-    def inverse(self, z, cond=None):
-        h = z.flatten(1) * (-self.log_scale).exp()
-        for layer in reversed(self.couplings):
-            h = layer.inverse(h)
-        return h.view(-1, *self.shape)
-
-
 class VariationalDequantiser(nn.Module):
     """q(u | x) for u in (0, 1)^D: eps ~ N(0, I), a conditional affine map and two conditional couplings,
     then a sigmoid (ho2019flow section 3.1). Returns u and log q(u | x)."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: DigitFlowConfig):
         super().__init__()
         c = config.deq_hidden
         self.embed = nn.Sequential(
@@ -272,20 +143,20 @@ class VariationalDequantiser(nn.Module):
         return u, log_normal - logdet
 
 
-class DigitFlow(nn.Module):
-    """Dequantiser + logit transform + NICE or RealNVP + standard normal prior, on 17-level digits."""
+# ----------------------------------------------------------------------------- the digit model
 
-    def __init__(self, config: Config):
+
+class DigitFlow(nn.Module):
+    """Dequantiser + logit transform + a flow (x -> z, log-det; and its inverse) + standard normal prior."""
+
+    def __init__(self, config: DigitFlowConfig, flow: nn.Module):
         super().__init__()
-        assert config.kind in ("nice", "realnvp"), f"kind must be 'nice' or 'realnvp', not {config.kind!r}"
         assert config.dequantisation in ("uniform", "variational"), (
             "dequantisation: 'uniform' or 'variational'"
         )
         self.config = config
-        self.flow = RealNVP(config) if config.kind == "realnvp" else NICE(config)
+        self.flow = flow
         self.dequantiser = VariationalDequantiser(config) if config.dequantisation == "variational" else None
-        # The 2-D flow of the density picture travels in the same checkpoint (it weighs a few kB).
-        self.toy = ToyFlow(config.toy_couplings, config.toy_hidden) if config.toy else None
 
     def log_density(self, y: torch.Tensor) -> torch.Tensor:
         """Exact log p(y) of dequantised images y in (0, 1)^D: (B,)."""
@@ -323,63 +194,7 @@ class DigitFlow(nn.Module):
         return (y * LEVELS).floor().clamp(0, LEVELS - 1).long().cpu()
 
 
-# ----------------------------------------------------------------------------- 2-D toy densities
-
-
-class ToyCoupling(nn.Module):
-    def __init__(self, parity: int, hidden: int):
-        super().__init__()
-        self.register_buffer("mask", torch.tensor([[1.0, 0.0]] if parity == 0 else [[0.0, 1.0]]))
-        self.net = nn.Sequential(
-            nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 4)
-        )
-        nn.init.zeros_(self.net[-1].weight)
-        nn.init.zeros_(self.net[-1].bias)
-
-    def _st(self, x):
-        s, t = self.net(x * self.mask).chunk(2, dim=1)
-        return torch.tanh(s) * (1 - self.mask), t * (1 - self.mask)
-
-    def forward(self, x):
-        s, t = self._st(x)
-        return x * s.exp() + t, s.sum(1)
-
-    def inverse(self, y):
-        s, t = self._st(y)
-        return (y - t) * (-s).exp()
-
-
-class ToyFlow(nn.Module):
-    """RealNVP on points of the plane: exact log p(x) for the density picture."""
-
-    def __init__(self, couplings: int, hidden: int):
-        super().__init__()
-        self.layers = nn.ModuleList(ToyCoupling(p % 2, hidden) for p in range(couplings))
-
-    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        logdet = x.new_zeros(x.shape[0])
-        for layer in self.layers:
-            x, ld = layer(x)
-            logdet = logdet + ld
-        return -0.5 * (x**2).sum(1) - math.log(2 * math.pi) + logdet
-
-    def forward(self, x: torch.Tensor, targets: torch.Tensor | None = None):
-        log_p = self.log_prob(x)
-        return log_p, -log_p.mean()
-
-    @torch.inference_mode()
-    def sample(self, n: int, *, generator: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
-        x = torch.randn(n, 2, generator=generator) * temperature
-        for layer in reversed(self.layers):
-            x = layer.inverse(x)
-        return x
-
-
 # ----------------------------------------------------------------------------- registry functions
-
-
-def build(config: Config) -> DigitFlow:
-    return DigitFlow(config)
 
 
 @torch.inference_mode()
@@ -408,12 +223,16 @@ def extra_metrics(model: DigitFlow) -> dict:
 
 
 def fit(
-    model: DigitFlow, config: Config, *, generator: torch.Generator, log: Callable[[int, dict], None]
+    model: DigitFlow,
+    config: DigitFlowConfig,
+    *,
+    generator: torch.Generator,
+    log: Callable[[int, dict], None],
 ) -> dict:
-    """Maximise the dequantisation bound with Adam (best validation bound kept); then fit the 2-D toy flow."""
+    """Maximise the dequantisation bound with Adam, keeping the best validation bound."""
     cpu_started = time.process_time()  # CPU seconds: honest cost on a shared machine
     train, val = data.digits("train").images, data.digits("val").images
-    params = [p for name, p in model.named_parameters() if not name.startswith("toy.")]
+    params = list(model.parameters())
     opt = torch.optim.Adam(params, lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
     losses: list[float] = []
@@ -436,35 +255,13 @@ def fit(
             log(step, {"train_bpd": losses[-1], "val_bpd": val_bpd})
     model.load_state_dict(best[2])
     model.eval()
-    metrics = {
+    return {
         "val_bits_per_dim": best[0],
         "val_bits_per_dim_uniform_dequantisation": nll_bits_per_dim(model, val, uniform=True).mean().item(),
         "best_step": best[1],
+        "cpu_time_s": round(time.process_time() - cpu_started, 1),
+        "history": {"train_bits_per_dim": losses},
     }
-    history = {"train_bits_per_dim": losses}
-    if model.toy is not None:
-        toy_losses = fit_toy(model.toy, config, generator=generator, log=log)
-        metrics["toy_final_nll_nats"] = sum(toy_losses[-50:]) / len(toy_losses[-50:])
-        history["toy_nll_nats"] = toy_losses
-    metrics["cpu_time_s"] = round(time.process_time() - cpu_started, 1)
-    return {**metrics, "history": history}
-
-
-def fit_toy(toy: ToyFlow, config: Config, *, generator: torch.Generator, log) -> list[float]:
-    """Maximum likelihood on fresh draws of the 2-D toy density."""
-    opt = torch.optim.Adam(toy.parameters(), lr=2e-3)
-    losses = []
-    for step in range(1, config.toy_steps + 1):
-        toy.train()
-        _, loss = toy(data.toy(config.toy, 256, generator=generator))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-        if step % 500 == 0:
-            log(step, {"toy_nll_nats": loss.item()})
-    toy.eval()
-    return losses
 
 
 def sample(
@@ -485,45 +282,18 @@ def sample(
     return images
 
 
-# --- the shipped models and their demos -------------------------------------------------------------------
+# ----------------------------------------------------------------------------- the digits demo of a flow
 
-MODELS = (
-    ZooModel(
-        name="realnvp",
-        family="normalizing-flows",
-        module=__name__,
-        title="RealNVP (affine coupling, checkerboard and channel masks) with variational dequantisation",
-        citation_key="dinh2017density",
-        config={"kind": "realnvp", "toy": "two_moons", "steps": 2400, "eval_every": 200},
-        seed=0,
-        likelihood="bound",
-    ),
-    ZooModel(
-        name="nice",
-        family="normalizing-flows",
-        module=__name__,
-        title="NICE (additive coupling) with variational dequantisation",
-        citation_key="dinh2015nice",
-        config={
-            "kind": "nice",
-            "hidden": 64,
-            "blocks": 2,
-            "couplings": 4,
-            "lr": 3e-3,
-            "steps": 1200,
-            "eval_every": 200,
-        },
-        seed=0,
-        likelihood="bound",
-    ),
-)
+TEMPERATURE = Param("temperature", "float", 1.0, 0.0, 1.5, help="Scales the Gaussian noise fed to the flow.")
 
 
-def _samples_runner(name: str):
+def digits_demo(*, model: str, title: str, description: str, citation_key: str) -> Demo:
+    """The demo of a shipped digit flow: n digits from Gaussian noise at a temperature."""
+
     def run(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
-        model = load(name, device=device)
+        flow = load(model, device=device)
         images = sample(
-            model,
+            flow,
             params["n"],
             generator=generator_for(params["seed"]),
             device=device,
@@ -532,70 +302,13 @@ def _samples_runner(name: str):
         )
         return [Artefact("samples.png", "image/png", grid_png(images))], {"shape": list(images.shape)}
 
-    return run
-
-
-def _run_toy_density(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
-    from generation.zoo import density_maps
-
-    model = load("realnvp", device="cpu")  # a 2-D flow on a 128x128 grid: the CPU is the right device
-    assert model.toy is not None, "the realnvp checkpoint carries no toy flow"
-    generator = generator_for(params["seed"])
-    if progress is not None:
-        progress(0, 2)
-    points = data.toy(model.config.toy, 20000, generator=generator)
-    left = density_maps.colourise(density_maps.histogram(points))
-    density = density_maps.evaluate_on_grid(lambda g: model.toy.log_prob(g).exp())
-    right = density_maps.colourise(density)
-    if progress is not None:
-        progress(1, 2)
-    samples = model.toy.sample(params["n"], generator=generator, temperature=params["temperature"])
-    density_maps.mark(right, samples)
-    if progress is not None:
-        progress(2, 2)
-    png = density_maps.side_by_side([left, right])
-    return [Artefact("density.png", "image/png", png)], {
-        "toy": model.config.toy,
-        "panels": ["data histogram (20,000 draws)", "learned density exp(log p) with the model's samples"],
-    }
-
-
-_TEMPERATURE = Param("temperature", "float", 1.0, 0.0, 1.5, help="Scales the Gaussian noise fed to the flow.")
-
-DEMOS = (
-    Demo(
-        slug="realnvp-digits",
+    return Demo(
+        slug=f"{model}-digits",
         family="normalizing-flows",
-        title="RealNVP: digits from Gaussian noise",
-        description="Push Gaussian noise backwards through affine coupling layers (checkerboard and channel "
-        "masks) to get digits. The same network gives the exact density of any digit. Temperature below 1 "
-        "draws from the likelier centre of the Gaussian: cleaner, less varied digits.",
-        model="realnvp",
-        params=(seed_param(), n_param(), _TEMPERATURE),
-        citation_key="dinh2017density",
-        run=_samples_runner("realnvp"),
-    ),
-    Demo(
-        slug="nice-digits",
-        family="normalizing-flows",
-        title="NICE: digits from Gaussian noise",
-        description="The first coupling flow: additive couplings, volume preserving except a final scaling. "
-        "Temperature scales the Gaussian noise.",
-        model="nice",
-        params=(seed_param(), n_param(), _TEMPERATURE),
-        citation_key="dinh2015nice",
-        run=_samples_runner("nice"),
-    ),
-    Demo(
-        slug="realnvp-two-moons",
-        family="normalizing-flows",
-        title="RealNVP on a 2-D toy: learned density beside the data",
-        description="A RealNVP of the plane fitted to the two-moons density. Left: a histogram of the data. "
-        "Right: the density the flow assigns to every point (exact, by the change of variables), with n of "
-        "its samples as white dots.",
-        model="realnvp",
-        params=(seed_param(), n_param(), _TEMPERATURE),
-        citation_key="dinh2017density",
-        run=_run_toy_density,
-    ),
-)
+        title=title,
+        description=description,
+        model=model,
+        params=(seed_param(), n_param(), TEMPERATURE),
+        citation_key=citation_key,
+        run=run,
+    )

@@ -38,7 +38,9 @@ FAMILY_MODULES: tuple[str, ...] = (
     "generation.zoo.gan",
     "generation.zoo.vae",
     "generation.zoo.diffusion",
-    "generation.zoo.flows",
+    "generation.zoo.realnvp",
+    "generation.zoo.nice",
+    "generation.zoo.plane_flow",
     "generation.zoo.pixelcnn",
     "generation.zoo.char_rnn",
     "generation.zoo.ebm",
@@ -51,7 +53,7 @@ class ZooModel:
     name: str  # registry name, also the checkpoint file stem: checkpoints/<name>.pt
     family: str  # catalog family slug (gans, vaes, diffusion-models, ...)
     module: str  # dotted path of the family file holding Config, build, fit, sample
-    kind: str = "image"  # "image" (8x8 digits, 17 levels) or "text" (names)
+    kind: str = "image"  # "image" (8x8 digits, 17 levels), "text" (names) or "plane" (a 2-D toy picture)
     title: str = ""
     citation_key: str = ""  # the paper the implementation follows, as keyed in the catalog
     config: dict = field(default_factory=dict)  # overrides of the family's Config defaults for this model

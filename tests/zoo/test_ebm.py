@@ -1,4 +1,7 @@
-"""Energy-based model: Langevin needs autograd (it works under inference_mode), training, checkpoint."""
+"""Energy-based model (generation/zoo/ebm.py): Langevin needs autograd (it works under inference_mode), one
+Langevin loop serves the digits and the 2-D toy, training, the checkpoint (toy config included), demos."""
+
+import dataclasses
 
 import torch
 
@@ -66,3 +69,43 @@ def test_langevin_demo_returns_the_chain_as_frames():
 def test_energy_landscape_demo_draws_a_picture():
     result = run_demo("ebm-energy-landscape", {"seed": 0, "n": 8, "steps": 20})
     assert result.artefacts[0].data.startswith(b"\x89PNG")
+
+
+def test_the_toy_chain_is_the_same_langevin_loop_without_a_gradient_clamp():
+    torch.manual_seed(0)
+    toy = ebm.ToyEBM(ebm.ToyConfig(hidden=8))
+    cfg = toy.config
+    chained = toy.sample(16, generator=torch.Generator().manual_seed(3), steps=5)
+    start = (torch.rand(16, 2, generator=torch.Generator().manual_seed(3)) * 2 - 1) * cfg.box
+    generator = torch.Generator().manual_seed(3)
+    torch.rand(16, 2, generator=generator)  # the draw of the start, as sample makes it
+    direct, _ = ebm.langevin(
+        toy.energy_of, start, steps=5, step_size=cfg.step_size, noise=cfg.noise, generator=generator,
+        low=-cfg.box, high=cfg.box,
+    )  # fmt: skip
+    assert torch.equal(chained, direct)
+
+
+def test_the_toy_config_travels_in_the_checkpoint():
+    """The 2-D model is built from the config stored with its weights, not from today's defaults."""
+    entry = registry.get_model("ebm")
+    state = torch.load(entry.checkpoint_path, map_location="cpu", weights_only=True)
+    stored = state["config"]["toy_model"]
+    assert set(stored) == {f.name for f in dataclasses.fields(ebm.ToyConfig)}
+    other = ebm.Config(**{**state["config"], "toy_model": {**stored, "hidden": 2 * stored["hidden"]}})
+    assert other.toy_model.hidden == 2 * stored["hidden"]
+    model = registry.load("ebm")
+    assert model.toy.config == ebm.ToyConfig(**stored)
+    assert model.toy.energy[0].out_features == stored["hidden"]
+
+
+def test_langevin_previews_the_start_and_each_frame_of_the_chain():
+    previews: list = []
+    result = run_demo("ebm-langevin", {"n": 1, "seed": 0, "steps": 4, "frames": 2}, preview=previews.append)
+    frames = [a for a in result.artefacts if a.role == "frame"]
+    assert (
+        [a.name for a in previews]
+        == [a.name for a in frames]
+        == ["frame-000.png", "frame-001.png", "frame-002.png"]
+    )
+    assert [a.data for a in previews] == [a.data for a in frames]

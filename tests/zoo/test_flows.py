@@ -1,10 +1,11 @@
-"""Flows: invertibility, log-determinants against a numerical Jacobian, training, the shipped checkpoints."""
+"""The digit flows (generation/zoo/nice.py, realnvp.py) and what they share (flows.py): invertibility,
+log-determinants against a numerical Jacobian, the dequantiser, training, the shipped checkpoints."""
 
 import pytest
 import torch
 
-from generation.zoo import data, flows, registry
-from generation.zoo.demos import generator_for, run_demo
+from generation.zoo import data, flows, nice, realnvp, registry
+from generation.zoo.demos import generator_for
 
 
 def _perturb(module: torch.nn.Module) -> None:
@@ -25,12 +26,19 @@ def _numerical_logdet(fn, x: torch.Tensor) -> float:
     return torch.linalg.slogdet(jacobian)[1].item()
 
 
-@pytest.mark.parametrize("kind", ["realnvp", "nice"])
-def test_inverse_undoes_forward_and_logdet_matches_a_numerical_jacobian(kind):
+def _realnvp() -> torch.nn.Module:
+    return realnvp.RealNVP(realnvp.Config(hidden=8, blocks=1, height=2, width=2))
+
+
+def _nice() -> torch.nn.Module:
+    return nice.NICE(nice.Config(couplings=4, hidden=32, layers=2, height=2, width=2))
+
+
+@pytest.mark.parametrize("make", [_realnvp, _nice], ids=["realnvp", "nice"])
+def test_inverse_undoes_forward_and_logdet_matches_a_numerical_jacobian(make):
     # 2x2 images: 4 dimensions, small enough for an exact Jacobian; RealNVP still squeezes to 4x1x1.
     torch.manual_seed(0)
-    config = flows.Config(kind=kind, hidden=8, blocks=1, couplings=4, height=2, width=2)
-    flow = (flows.RealNVP(config) if kind == "realnvp" else flows.NICE(config)).double()
+    flow = make().double()
     _perturb(flow)
     x = torch.randn(3, 1, 2, 2, dtype=torch.float64)
     z, logdet = flow(x)
@@ -41,27 +49,10 @@ def test_inverse_undoes_forward_and_logdet_matches_a_numerical_jacobian(kind):
         assert logdet[row].item() == pytest.approx(numeric, abs=1e-8)
 
 
-def test_toy_flow_inverts_and_its_density_integrates_to_one():
-    toy = flows.ToyFlow(couplings=4, hidden=16).double()
-    _perturb(toy)
-    x = torch.randn(5, 2, dtype=torch.float64)
-    z = x
-    for layer in toy.layers:
-        z, _ = layer(z)
-    for layer in reversed(toy.layers):
-        z = layer.inverse(z)
-    assert torch.allclose(z, x, atol=1e-10)
-    # Exact likelihood: the density on a fine grid sums to about 1 (the mass lies well inside [-8, 8]^2).
-    side = torch.linspace(-8, 8, 401, dtype=torch.float64)
-    grid = torch.cartesian_prod(side, side)
-    mass = toy.log_prob(grid).exp().sum().item() * (16 / 400) ** 2
-    assert mass == pytest.approx(1.0, abs=0.02)
-
-
 def test_variational_dequantiser_logdet_matches_a_numerical_jacobian():
     """log q(u | x) = log N(eps) - log |det du/deps|: the map's log-det is checked like the flows'."""
     torch.manual_seed(0)
-    deq = flows.VariationalDequantiser(flows.Config(height=2, width=2, deq_hidden=8)).double()
+    deq = flows.VariationalDequantiser(flows.DigitFlowConfig(height=2, width=2, deq_hidden=8)).double()
     _perturb(deq)
     x = torch.randint(0, 17, (2, 1, 2, 2))
     eps = torch.randn(2, 1, 2, 2, dtype=torch.float64)
@@ -75,7 +66,7 @@ def test_variational_dequantiser_logdet_matches_a_numerical_jacobian():
 
 def test_a_few_training_steps_lower_the_loss():
     torch.manual_seed(0)
-    model = flows.build(flows.Config(kind="realnvp", hidden=8, blocks=1))
+    model = realnvp.build(realnvp.Config(hidden=8, blocks=1))
     x = data.digits("train").images[:64]
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     first = model(x)[1].item()
@@ -103,9 +94,3 @@ def test_shipped_flow_matches_its_manifest_and_samples_deterministically(name):
     # RealNVP's learned q(u|x) tightens the bound clearly; NICE's stays close to uniform (within noise).
     assert variational <= uniform - (0.05 if name == "realnvp" else -0.02)
     assert variational < 2.9, "the Gaussian-mixture baseline's bound is 2.94 bits/dim"
-
-
-def test_density_demo_draws_data_and_model_panels():
-    result = run_demo("realnvp-two-moons", {"seed": 0, "n": 8})
-    assert result.artefacts[0].content_type == "image/png"
-    assert result.metadata["toy"] == "two_moons"
