@@ -85,8 +85,9 @@ def _legend(items: Iterable[tuple[str, str, str]], y: float) -> list[str]:
         width = 22 + 6.5 * len(label)
         if x + width > WIDTH - RIGHT:
             x, y = LEFT, y + 18
-        out.append(_marker(shape, x + 5, y - 4, colour, 4.5))
-        out.append(f'<text x="{x + 14:.0f}" y="{y:.0f}" class="legend">{escape(label)}</text>')
+        indent = 24 if shape == "line" else 14
+        out.append(_marker(shape, x + (10 if shape == "line" else 5), y - 4, colour, 4.5))
+        out.append(f'<text x="{x + indent:.0f}" y="{y:.0f}" class="legend">{escape(label)}</text>')
         x += width
     return out
 

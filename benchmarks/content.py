@@ -127,7 +127,7 @@ class _Fields:
             if required:
                 self.fail(f"'{name}' is required")
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
             self.fail(f"'{name}' must be a number, not {value!r}")
         try:
             number = Decimal(str(value))
@@ -177,11 +177,25 @@ class _Fields:
         return value
 
 
+class _DecimalLoader(yaml.SafeLoader):
+    """Reads numbers with a point as Decimal, so that 2.20 keeps the digits the paper printed."""
+
+
+def _decimal_or_float(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | float:
+    try:
+        return Decimal(loader.construct_scalar(node).replace("_", ""))
+    except InvalidOperation:  # .nan, .inf: left to the range check, which refuses them
+        return loader.construct_yaml_float(node)
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_or_float)
+
+
 def _read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise CatalogContentError(path, "", "file not found")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
@@ -273,6 +287,7 @@ def _published_result(path: Path, index: int, raw: Any) -> ResultSpec:
     values = {
         "variant": f.text("variant", required=True, max_length=200),
         "value": f.number("value", required=True),
+        "value_places": None,
         "is_bound": f.flag("bound"),
         "error": f.number("error"),
         "extra_data": f.flag("extra_data"),
@@ -286,6 +301,7 @@ def _published_result(path: Path, index: int, raw: Any) -> ResultSpec:
     }
     if values["error"] is not None and values["error"] < 0:
         f.fail("'error' must not be negative")
+    values["value_places"] = max(0, -values["value"].as_tuple().exponent)
     return ResultSpec(
         kind="published",
         role="model",
@@ -366,6 +382,7 @@ def measured_results(*, board: BoardSpec, results_dir: Path) -> tuple[ResultSpec
         values = {
             "variant": f.text("variant") or f.text("name", required=True),
             "value": f.number(field, required=True),
+            "value_places": None,
             "is_bound": kind_of_bound == "bound",
             "error": None,
             "extra_data": False,

@@ -10,15 +10,24 @@ from benchmarks.selectors import BoardFilters
 from catalog.models import Family
 
 
+# Django's message repeats the value; a NUL byte or a long string has no business in the page.
+NOT_A_CHOICE = {"invalid_choice": "Select a valid choice; this one is not in the list."}
+
+
 def _family_choices() -> list[tuple[str, str]]:
     return [("", "Any family"), *Family.objects.values_list("slug", "name")]
 
 
 class BoardFilterForm(forms.Form):
-    family = forms.ChoiceField(required=False)
-    year_from = forms.IntegerField(required=False, min_value=1900, max_value=2100)
-    year_to = forms.IntegerField(required=False, min_value=1900, max_value=2100)
-    kind = forms.ChoiceField(required=False, choices=[("", "Published and measured"), *Result.Kind.choices])
+    family = forms.ChoiceField(required=False, label="Family", error_messages=NOT_A_CHOICE)
+    year_from = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="From year")
+    year_to = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="To year")
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "Published and measured"), *Result.Kind.choices],
+        label="Source",
+        error_messages=NOT_A_CHOICE,
+    )
     no_extra_data = forms.BooleanField(required=False, label="Without extra training data")
 
     def __init__(self, *args, **kwargs) -> None:
@@ -44,12 +53,15 @@ class BoardFilterForm(forms.Form):
 
 
 class IndexFilterForm(forms.Form):
-    dataset = forms.ChoiceField(required=False)
-    metric = forms.ChoiceField(required=False)
+    dataset = forms.ChoiceField(required=False, label="Dataset", error_messages=NOT_A_CHOICE)
+    metric = forms.ChoiceField(required=False, label="Metric", error_messages=NOT_A_CHOICE)
     conditioning = forms.ChoiceField(
-        required=False, choices=[("", "Any conditioning"), *Benchmark.Conditioning.choices]
+        required=False,
+        choices=[("", "Any conditioning"), *Benchmark.Conditioning.choices],
+        label="Conditioning",
+        error_messages=NOT_A_CHOICE,
     )
-    family = forms.ChoiceField(required=False)
+    family = forms.ChoiceField(required=False, label="Family", error_messages=NOT_A_CHOICE)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -62,6 +74,6 @@ def form_errors(form: forms.Form) -> str:
     """One line naming each bad field and what was wrong."""
     parts = []
     for name, errors in form.errors.items():
-        label = "Filters" if name == "__all__" else form.fields[name].label or name.replace("_", " ")
+        label = "Filters" if name == "__all__" else form.fields[name].label
         parts.append(f"{label}: {' '.join(errors)}")
     return "; ".join(parts)

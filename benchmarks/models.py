@@ -142,6 +142,9 @@ class Result(models.Model):
     paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.PROTECT, related_name="results")
     variant = models.CharField(max_length=200, help_text="The row's name as the paper prints it.")
     value = models.DecimalField(max_digits=16, decimal_places=6)
+    value_places = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Digits after the point as the paper prints the value (2.20: 2)."
+    )
     is_bound = models.BooleanField(default=False, help_text="The value is a bound (e.g. a variational NLL).")
     error = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True, help_text="±")
     extra_data = models.BooleanField(default=False, help_text="Trained on more than the benchmark's data.")
@@ -198,7 +201,9 @@ class Result(models.Model):
 
     @property
     def value_text(self) -> str:
-        """As the paper prints it (trailing zeros aside); a measured figure to its metric's decimals."""
+        """As the paper prints it (2.20 stays 2.20); a measured figure to its metric's decimals."""
+        if self.value_places is not None:
+            return f"{self.value:.{self.value_places}f}"
         if self.kind == self.Kind.PUBLISHED:
             return format(self.value.normalize(), "f")
         return f"{self.value:,.{self.benchmark.metric.decimals}f}"

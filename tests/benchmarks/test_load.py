@@ -31,6 +31,9 @@ def test_published_rows_carry_their_source(linked, content, zoo_results):
     assert ddpm.source_label == 'Table 1, row "Ours (L_simple)", p. 6, arXiv v2'
     biggan = Result.objects.get(variant="BigGAN")
     assert biggan.error == Decimal("0.2") and biggan.source_page is None and biggan.year == 2019
+    edit(content / "boards" / "toy-fid.yaml", "value: 14.73", "value: 14.70")
+    benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
+    assert Result.objects.select_related("benchmark__metric").get(variant="BigGAN").value_text == "14.70"
     assert Metric.objects.get(slug="fid").paper == linked.fid
 
 
