@@ -9,7 +9,6 @@ from benchmarks.models import Benchmark, Dataset, Metric, Result
 from benchmarks.selectors import BoardFilters
 from catalog.models import Family
 
-
 # Django's message repeats the value; a NUL byte or a long string has no business in the page.
 NOT_A_CHOICE = {"invalid_choice": "Select a valid choice; this one is not in the list."}
 
