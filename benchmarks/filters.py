@@ -1,6 +1,7 @@
 """Query-string filters of the benchmarks API (django-filter)."""
 
 import django_filters as filters
+from django.db.models import Exists, OuterRef
 
 from benchmarks.models import Benchmark, Result
 
@@ -18,7 +19,8 @@ class BenchmarkFilter(filters.FilterSet):
         fields = ["conditioning"]
 
     def filter_family(self, queryset, name, value):
-        return queryset.filter(results__family__slug=value).distinct()
+        # A subquery, not a join: a join would multiply the rows behind the list's result counts.
+        return queryset.filter(Exists(Result.objects.filter(benchmark=OuterRef("pk"), family__slug=value)))
 
     def filter_measured(self, queryset, name, value):
         return queryset.exclude(measured_field="") if value else queryset.filter(measured_field="")
