@@ -250,6 +250,11 @@ class ZooRow:
     cells: dict[int, Result]  # benchmark id → result
     ordered: list[Result | None] = field(default_factory=list)  # one per benchmark of the table, in order
 
+    @property
+    def provenance(self) -> Result:
+        """Any of the row's results: they share the results file, checkpoint, command and date."""
+        return next(iter(self.cells.values()))
+
 
 @dataclass
 class ZooTable:
