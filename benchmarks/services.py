@@ -76,7 +76,7 @@ class _Loader:
         datasets = self._sync_slugged("datasets", Dataset, self._dataset_rows())
         metrics = self._sync_slugged("metrics", Metric, self._metric_rows())
         rows = {}
-        for position, board in enumerate(self.content.boards):
+        for position, board in enumerate(self._board_order()):
             for name, slugs, kind in (("dataset", datasets, "dataset"), ("metric", metrics, "metric")):
                 if getattr(board, name) not in slugs:
                     raise CatalogContentError(
@@ -95,6 +95,20 @@ class _Loader:
             if board.values["measured_field"]:
                 specs = measured_results(board=board, results_dir=self.zoo_results_dir)
             self._sync_results(board.path, benchmarks[board.slug], specs, counts)
+
+    def _board_order(self) -> list:
+        """Boards in the order of their datasets in datasets.yaml (the curated order), then metric and size."""
+        datasets = {spec.slug: index for index, spec in enumerate(self.content.datasets)}
+        metrics = {spec.slug: index for index, spec in enumerate(self.content.metrics)}
+        return sorted(
+            self.content.boards,
+            key=lambda b: (
+                datasets.get(b.dataset, len(datasets)),
+                metrics.get(b.metric, len(metrics)),
+                b.values["resolution"] or 0,
+                b.slug,
+            ),
+        )
 
     def _dataset_rows(self) -> dict[str, dict[str, Any]]:
         domains = dict(Domain.objects.values_list("slug", "pk"))
