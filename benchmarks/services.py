@@ -97,7 +97,7 @@ class _Loader:
             self._sync_results(board.path, benchmarks[board.slug], specs, counts)
 
     def _board_order(self) -> list:
-        """Boards in the order of their datasets in datasets.yaml (the curated order), then metric and size."""
+        """Boards by their dataset's place in datasets.yaml (the curated order), then metric and size."""
         datasets = {spec.slug: index for index, spec in enumerate(self.content.datasets)}
         metrics = {spec.slug: index for index, spec in enumerate(self.content.metrics)}
         return sorted(
