@@ -89,3 +89,11 @@ def side_by_side(panels: list[Image.Image]) -> bytes:
         canvas.paste(panel, (x, GAP))
         x += panel.width + GAP
     return png_bytes(canvas)
+
+
+def model_beside_data(points: torch.Tensor, field: np.ndarray, samples: torch.Tensor) -> bytes:
+    """PNG: a histogram of the data ``points`` (left) beside a model's ``field`` over the grid (bright =
+    likely: a density, or minus an energy) with the model's ``samples`` marked on it (right)."""
+    right = colourise(field)
+    mark(right, samples)
+    return side_by_side([colourise(histogram(points)), right])

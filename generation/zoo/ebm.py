@@ -378,12 +378,9 @@ def _run_landscape(params: dict, *, device: str, progress) -> tuple[list[Artefac
     assert model.toy is not None, "the ebm checkpoint carries no toy energy"
     generator = generator_for(params["seed"])
     points = data.toy(model.config.toy, 20000, generator=generator)
-    left = density_maps.colourise(density_maps.histogram(points))
     energy = density_maps.evaluate_on_grid(model.toy.energy_of)
-    right = density_maps.colourise(-energy)  # bright = low energy = likely
     samples = model.toy.sample(params["n"], generator=generator, steps=params["steps"], progress=progress)
-    density_maps.mark(right, samples)
-    png = density_maps.side_by_side([left, right])
+    png = density_maps.model_beside_data(points, -energy, samples)  # bright = low energy = likely
     return [Artefact("energy.png", "image/png", png)], {
         "toy": model.config.toy,
         "panels": ["data histogram (20,000 draws)", "negative energy -E(x) with Langevin samples from noise"],

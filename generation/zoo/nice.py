@@ -10,23 +10,17 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from generation.zoo.flows import (
-    DigitFlow,
-    DigitFlowConfig,
-    digits_demo,
-    extra_metrics,
-    fit,
-    nll_bits_per_dim,
-    sample,
-)
+from generation.zoo import flows
 from generation.zoo.registry import ZooModel
 
-__all__ = ["DEMOS", "MODELS", "Config", "build", "extra_metrics", "fit", "nll_bits_per_dim", "sample"]
+# Training, the likelihood bound and sampling are the same for every digit flow.
+fit, sample = flows.fit, flows.sample
+nll_bits_per_dim, extra_metrics = flows.nll_bits_per_dim, flows.extra_metrics
 CITATION = "dinh2015nice"
 
 
 @dataclass
-class Config(DigitFlowConfig):
+class Config(flows.DigitFlowConfig):
     couplings: int = 4  # additive coupling layers, alternating which half of the pixels they change
     hidden: int = 128  # units in each hidden layer of a coupling's MLP m
     layers: int = 2  # hidden layers in each coupling's MLP m
@@ -79,8 +73,8 @@ class NICE(nn.Module):
         return h.view(-1, *self.shape)
 
 
-def build(config: Config) -> DigitFlow:
-    return DigitFlow(config, NICE(config))
+def build(config: Config) -> flows.DigitFlow:
+    return flows.DigitFlow(config, NICE(config))
 
 
 MODELS = (
@@ -97,7 +91,7 @@ MODELS = (
 )
 
 DEMOS = (
-    digits_demo(
+    flows.digits_demo(
         model="nice",
         title="NICE: digits from Gaussian noise",
         description="The first coupling flow: additive couplings, volume preserving except a final scaling. "

@@ -135,16 +135,13 @@ def _run_density(params: dict, *, device: str, progress) -> tuple[list[Artefact]
     if progress is not None:
         progress(0, 2)
     points = data.toy(model.config.toy, 20000, generator=generator)
-    left = density_maps.colourise(density_maps.histogram(points))
     density = density_maps.evaluate_on_grid(lambda g: model.log_prob(g).exp())
-    right = density_maps.colourise(density)
     if progress is not None:
         progress(1, 2)
     samples = model.sample(params["n"], generator=generator, temperature=params["temperature"])
-    density_maps.mark(right, samples)
+    png = density_maps.model_beside_data(points, density, samples)
     if progress is not None:
         progress(2, 2)
-    png = density_maps.side_by_side([left, right])
     return [Artefact("density.png", "image/png", png)], {
         "toy": model.config.toy,
         "panels": ["data histogram (20,000 draws)", "learned density exp(log p) with the model's samples"],

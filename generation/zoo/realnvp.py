@@ -11,25 +11,17 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from generation.zoo.flows import (
-    AffineCoupling,
-    DigitFlow,
-    DigitFlowConfig,
-    checkerboard,
-    digits_demo,
-    extra_metrics,
-    fit,
-    nll_bits_per_dim,
-    sample,
-)
+from generation.zoo import flows
 from generation.zoo.registry import ZooModel
 
-__all__ = ["DEMOS", "MODELS", "Config", "build", "extra_metrics", "fit", "nll_bits_per_dim", "sample"]
+# Training, the likelihood bound and sampling are the same for every digit flow.
+fit, sample = flows.fit, flows.sample
+nll_bits_per_dim, extra_metrics = flows.nll_bits_per_dim, flows.extra_metrics
 CITATION = "dinh2017density"
 
 
 @dataclass
-class Config(DigitFlowConfig):
+class Config(flows.DigitFlowConfig):
     # The layout is fixed: 3 checkerboard couplings, squeeze, 3 channel couplings, unsqueeze, 3 checkerboard.
     hidden: int = 32  # channels of each coupling's convolutional net
     blocks: int = 1  # residual blocks in each coupling's net
@@ -65,12 +57,14 @@ class RealNVP(nn.Module):
     def __init__(self, config: Config):
         super().__init__()
         h, w, hid, nb = config.height, config.width, config.hidden, config.blocks
-        self.stage1 = nn.ModuleList(AffineCoupling(checkerboard(h, w, p % 2), hid, nb) for p in range(3))
+        self.stage1 = nn.ModuleList(
+            flows.AffineCoupling(flows.checkerboard(h, w, p % 2), hid, nb) for p in range(3)
+        )
         self.stage2 = nn.ModuleList(
-            AffineCoupling(channel_mask(4, h // 2, w // 2, p % 2), hid, nb) for p in range(3)
+            flows.AffineCoupling(channel_mask(4, h // 2, w // 2, p % 2), hid, nb) for p in range(3)
         )
         self.stage3 = nn.ModuleList(
-            AffineCoupling(checkerboard(h, w, (p + 1) % 2), hid, nb) for p in range(3)
+            flows.AffineCoupling(flows.checkerboard(h, w, (p + 1) % 2), hid, nb) for p in range(3)
         )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -101,8 +95,8 @@ class RealNVP(nn.Module):
         return z
 
 
-def build(config: Config) -> DigitFlow:
-    return DigitFlow(config, RealNVP(config))
+def build(config: Config) -> flows.DigitFlow:
+    return flows.DigitFlow(config, RealNVP(config))
 
 
 MODELS = (
@@ -119,7 +113,7 @@ MODELS = (
 )
 
 DEMOS = (
-    digits_demo(
+    flows.digits_demo(
         model="realnvp",
         title="RealNVP: digits from Gaussian noise",
         description="Push Gaussian noise backwards through affine coupling layers (checkerboard and channel "

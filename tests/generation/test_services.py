@@ -146,6 +146,18 @@ def test_the_task_is_sent_only_after_commit(demos, settings, redis_broker):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_task_message_names_the_task_and_carries_today_s_time_limits(demos, settings, redis_broker):
+    """The task is sent by name, with the time limits the settings say when the job is requested."""
+    settings.CELERY_CPU_QUEUE = queue = f"{IDLE_QUEUE}-limits"
+    settings.GENERATION_SOFT_TIME_LIMIT, settings.GENERATION_HARD_TIME_LIMIT = 7, 9
+    job = services.job_request(demo_slug=first_demo(demos).slug, raw_params={"seed": 21}).job
+    [key] = [k for k in redis_broker.scan_iter(f"{queue}*") if redis_broker.type(k) == b"list"]
+    headers = json.loads(redis_broker.lindex(key, 0))["headers"]
+    assert headers["task"] == "generation.run_job" and headers["argsrepr"] == repr((str(job.pk),))
+    assert headers["timelimit"] == [9, 7]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_routing_to_the_gpu_queue_is_a_setting(demos, settings, redis_broker):
     demo = first_demo(demos)
     settings.CELERY_CPU_QUEUE = f"{IDLE_QUEUE}-cpu"  # both queues idle, so their messages can be counted
