@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "catalog",
     "generation",
     "benchmarks",
+    "releases",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +122,7 @@ STORAGES = {
 
 # Uploads: a .bib import larger than this is refused with a clear error (413 in the API).
 BIBTEX_MAX_BYTES = env.int("BIBTEX_MAX_BYTES", default=2 * 1024 * 1024)
+RELEASES_DIR = env.path("RELEASES_DIR", default=str(BASE_DIR / "data" / "releases"))  # /data/ lists these
 DATA_UPLOAD_MAX_MEMORY_SIZE = BIBTEX_MAX_BYTES + 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = BIBTEX_MAX_BYTES + 64 * 1024
 
