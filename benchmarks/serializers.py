@@ -1,6 +1,8 @@
 """API representations of datasets, metrics, benchmarks and results (read-only: the content files are the
 source of truth)."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from benchmarks.models import Benchmark, Dataset, Metric, Result
@@ -64,7 +66,8 @@ class BenchmarkSerializer(serializers.ModelSerializer):
             "samples", "protocol", "measured_field", "result_count", "results_url",
         ]  # fmt: skip
 
-    def get_results_url(self, obj) -> str:
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_results_url(self, obj):
         request = self.context.get("request")
         path = f"/api/results/?benchmark={obj.slug}"
         return request.build_absolute_uri(path) if request is not None else path
@@ -111,8 +114,10 @@ class ResultSerializer(serializers.ModelSerializer):
             "is_bound", "error", "extra_data", "year", "published", "measured", "note",
         ]  # fmt: skip
 
-    def get_published(self, obj) -> _PublishedSourceSerializer | None:
+    @extend_schema_field(_PublishedSourceSerializer(allow_null=True))
+    def get_published(self, obj):
         return _PublishedSourceSerializer(obj).data if obj.kind == Result.Kind.PUBLISHED else None
 
-    def get_measured(self, obj) -> _MeasuredSourceSerializer | None:
+    @extend_schema_field(_MeasuredSourceSerializer(allow_null=True))
+    def get_measured(self, obj):
         return _MeasuredSourceSerializer(obj).data if obj.kind == Result.Kind.MEASURED else None

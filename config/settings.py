@@ -250,5 +250,7 @@ SPECTACULAR_SETTINGS = {
         "VenueKindEnum": "papers.models.Venue.Kind",
         "PaperLinkKindEnum": "papers.models.PaperLink.Kind",
         "ExampleModelKindEnum": "catalog.models.ExampleModel.Kind",
+        "ResultRoleEnum": "benchmarks.models.Result.Role",
+        "ResultKindEnum": "benchmarks.models.Result.Kind",
     },
 }
