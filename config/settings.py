@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
         "PaperLinkKindEnum": "papers.models.PaperLink.Kind",
         "ExampleModelKindEnum": "catalog.models.ExampleModel.Kind",
         "ResultRoleEnum": "benchmarks.models.Result.Role",
+        "FamilyPaperRoleEnum": "catalog.models.FamilyPaper.Role",
         "ResultKindEnum": "benchmarks.models.Result.Kind",
     },
 }
