@@ -10,6 +10,7 @@ urlpatterns = [
     path("papers/", include("papers.urls")),
     path("generation/", include("generation.urls")),
     path("benchmarks/", include("benchmarks.urls")),
+    path("data/", include("releases.urls")),
     path("", include("catalog.urls")),
 ]
 
