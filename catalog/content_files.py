@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.utils.text import slugify
 
 from catalog.models import ExampleModel, Family, FamilyPaper
+from config.yaml_items import ContentFileError, line_of, yaml_items
 
 FILES = ("taxonomy.yaml", "concepts.yaml", "domains.yaml", "families.yaml", "models.yaml")
 
@@ -22,12 +22,13 @@ FILES = ("taxonomy.yaml", "concepts.yaml", "domains.yaml", "families.yaml", "mod
 class CatalogContentError(Exception):
     """A content file is malformed or refers to something that does not exist."""
 
-    def __init__(self, path: Path | str, item: str, message: str) -> None:
+    def __init__(self, path: Path | str, item: str, message: str, *, line: int = 0) -> None:
         self.path = Path(path)
         self.item = item
         self.message = message
+        self.line = line
         where = f"{self.path.name}: {item}: " if item else f"{self.path.name}: "
-        super().__init__(where + message)
+        super().__init__(where + message + (f" (line {line})" if line else ""))
 
 
 @dataclass(frozen=True)
@@ -111,24 +112,11 @@ def content_read(*, directory: Path) -> Content:
 # --- generic checks -----------------------------------------------------------------------------------
 
 
-def _load(path: Path, top: str) -> list[dict]:
-    if not path.is_file():
-        raise CatalogContentError(path, "", "file not found")
+def _load(path: Path, top: str) -> list[Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else ""
-        raise CatalogContentError(path, line, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    if not isinstance(data, dict) or top not in data:
-        raise CatalogContentError(path, "", f"expected a mapping with a top-level '{top}' list")
-    extra = set(data) - {top}
-    if extra:
-        raise CatalogContentError(path, "", f"unknown top-level keys: {', '.join(sorted(extra))}")
-    items = data[top]
-    if not isinstance(items, list):
-        raise CatalogContentError(path, top, "must be a list")
-    return items
+        return [item.value for item in yaml_items(path, top=top)]
+    except ContentFileError as exc:
+        raise CatalogContentError(path, f"line {exc.line}" if exc.line else "", exc.reason) from None
 
 
 class _Item:
@@ -136,6 +124,7 @@ class _Item:
 
     def __init__(self, path: Path, kind: str, raw: Any, index: int, allowed: set[str]) -> None:
         self.path = path
+        self.line = line_of(raw)
         if not isinstance(raw, dict):
             raise CatalogContentError(path, f"{kind} #{index + 1}", "must be a mapping")
         self.raw = raw
@@ -143,12 +132,10 @@ class _Item:
         self.label = f"{kind} '{slug}'" if slug else f"{kind} #{index + 1}"
         unknown = set(raw) - allowed
         if unknown:
-            raise CatalogContentError(
-                path, self.label, f"unknown keys: {', '.join(sorted(map(str, unknown)))}"
-            )
+            raise self.error(f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
 
     def error(self, message: str) -> CatalogContentError:
-        return CatalogContentError(self.path, self.label, message)
+        return CatalogContentError(self.path, self.label, message, line=self.line)
 
     def text(self, key: str, *, required: bool = False, max_length: int | None = None) -> str:
         value = self.raw.get(key)

@@ -68,7 +68,7 @@ class LoadReport:
     """What ``catalog_load`` did, per kind of record, papers included."""
 
     kinds: dict[str, KindCounts] = field(default_factory=dict)
-    papers: Any = None  # papers.services.ImportReport, or None when papers were not loaded
+    papers: Any = None  # papers.imports.ImportReport, or None when papers were not loaded
     errata: Any = None
     lineage: Any = None
     warnings: list[str] = field(default_factory=list)
@@ -138,7 +138,8 @@ def catalog_load(
 
 def _load_papers(directory: Path, report: LoadReport, *, prune: bool) -> None:
     # Imported here so that the catalog's read side does not depend on the BibTeX machinery.
-    from papers.services import PapersContentError, bibtex_import, errata_load, lineage_load
+    from papers.content_files import PapersContentError, errata_load, lineage_load
+    from papers.imports import bibtex_import
 
     bib = directory / BIB_FILE
     if not bib.is_file():

@@ -398,7 +398,7 @@ class PaperImportView(ConditionalGetMixin, APIView):
         partial = request.query_params.get("partial", "").lower() in ("1", "true", "yes", "on")
 
         from papers.bibtex import BibtexTooLarge
-        from papers.services import bibtex_import
+        from papers.imports import bibtex_import
 
         try:
             report = bibtex_import(text=text, partial=partial, source_name="api")

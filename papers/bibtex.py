@@ -2,7 +2,7 @@
 
 No database here: :func:`parse_bibtex` turns .bib text into :class:`ParsedEntry` records (columns of
 :class:`~papers.models.Paper`, the rest in ``extra``, authors as name parts) plus the blocks that failed, with
-their line numbers; :func:`format_bibtex` turns export records back into .bib text. ``papers.services`` does
+their line numbers; :func:`format_bibtex` turns export records back into .bib text. papers/imports.py does
 the matching and the writes.
 """
 

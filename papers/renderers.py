@@ -1,7 +1,7 @@
 """Citation formats for content negotiation: BibTeX, RIS and CSL-JSON.
 
 A view that supports them hands the renderer a list of papers (not serialized data) and names the download
-with ``citation_filename``. The text comes from the one exporter (``papers.services.bibtex_export``) and the
+with ``citation_filename``. The text comes from the one exporter (``papers.citations.bibtex_export``) and the
 shared formatters (``papers.citations``), the same ones the web pages use.
 """
 
@@ -33,7 +33,7 @@ class BibtexRenderer(CitationRenderer):
     extension = ".bib"
 
     def export(self, papers) -> str:
-        from papers.services import bibtex_export
+        from papers.citations import bibtex_export
 
         return bibtex_export(papers=papers)
 

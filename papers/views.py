@@ -29,7 +29,9 @@ from catalog.models import Concept, Domain, Family, FamilyPaper
 from pages import fragments
 from pages.rendering import download, is_partial, render_cached_page
 from papers import citations, listing, selection
-from papers.models import Authorship, Paper, PaperLink, Venue
+from papers.bibtex import BibtexTooLarge
+from papers.imports import bibtex_import
+from papers.models import Author, Authorship, Paper, PaperLink, Venue
 from papers.selectors import papers_for_export, papers_in_order
 
 IMPORT_SESSION_KEY = "bibtex_import"
@@ -38,9 +40,9 @@ EXPORT_LIMIT = 5000
 
 def bibtex_download(papers, *, filename: str) -> HttpResponse:
     """``papers`` as a .bib attachment."""
-    from papers.services import bibtex_export
-
-    return download(bibtex_export(papers=papers), filename=filename, content_type="application/x-bibtex")
+    return download(
+        citations.bibtex_export(papers=papers), filename=filename, content_type="application/x-bibtex"
+    )
 
 
 @require_GET
@@ -135,10 +137,8 @@ def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
     """A paper with its citation, lineage, errata and BibTeX. Template: papers/paper_content.html (cached)."""
 
     def build() -> dict:
-        from papers.services import bibtex_export
-
         paper = paper_for_page(key=key)
-        context = {"paper": paper, "bibtex": bibtex_export(papers=[paper])}
+        context = {"paper": paper, "bibtex": citations.bibtex_export(papers=[paper])}
         return {
             "html": render_to_string("papers/paper_content.html", context),
             "title": paper.title,
@@ -186,8 +186,6 @@ def _papers_with_authors(queryset: QuerySet) -> QuerySet:
 @require_GET
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An author and their papers, newest first. Template: papers/author_detail.html."""
-    from papers.models import Author
-
     author = get_object_or_404(Author, slug=slug)
     papers = list(_papers_with_authors(Paper.objects.filter(authorships__author=author)))
     coauthors = {}
@@ -217,9 +215,6 @@ def paper_import(request: HttpRequest) -> HttpResponse:
     The uploaded text waits in the session between preview and confirm, so the confirmed import is exactly
     what was previewed. Template: papers/paper_import.html.
     """
-    from papers.bibtex import BibtexTooLarge
-    from papers.services import bibtex_import
-
     context: dict = {"max_bytes": settings.BIBTEX_MAX_BYTES}
     if request.method == "POST" and request.POST.get("action") == "confirm":
         pending = request.session.get(IMPORT_SESSION_KEY)

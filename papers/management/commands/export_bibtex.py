@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from papers.citations import bibtex_export
 from papers.selectors import papers_for_export
-from papers.services import bibtex_export
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from papers.services import BibtexTooLarge, bibtex_import
+from papers.imports import BibtexTooLarge, bibtex_import
 
 
 class Command(BaseCommand):
