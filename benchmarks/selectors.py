@@ -237,6 +237,15 @@ def standings(*, family: Family | None = None, paper: Paper | None = None, model
     )
 
 
+def other_protocols(*, benchmark: Benchmark) -> QuerySet[Benchmark]:
+    """Boards of the same dataset and metric under another protocol (conditioning, resolution, samples)."""
+    return (
+        Benchmark.objects.filter(dataset=benchmark.dataset_id, metric=benchmark.metric_id)
+        .exclude(pk=benchmark.pk)
+        .annotate(count=Count("results"))
+    )
+
+
 def board_papers(*, benchmark: Benchmark) -> QuerySet[Paper]:
     """The papers behind a board's published results, for its .bib download."""
     return Paper.objects.filter(results__benchmark=benchmark).distinct().order_by("year", "citation_key")

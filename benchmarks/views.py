@@ -71,6 +71,7 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
             "benchmark": benchmark,
             "form": form,
             "query": query,
+            "other_protocols": list(selectors.other_protocols(benchmark=benchmark)),
             "chart": charts.timeline_svg(board=board) if not benchmark.is_measured else "",
             "bars": charts.bars_svg(board=board) if benchmark.is_measured else "",
         }

@@ -48,6 +48,20 @@ def test_a_leaderboard_ranks_links_and_cites_every_row(pages, board):
 
 
 @pytest.mark.django_db
+def test_a_board_links_the_same_dataset_and_metric_under_other_protocols(pages, board):
+    other = f.BenchmarkFactory(
+        slug="toy-fid-conditional",
+        dataset=board.benchmark.dataset,
+        metric=board.benchmark.metric,
+        conditioning="class-conditional",
+    )
+    f.PublishedResultFactory(benchmark=other, variant="cond", value=Decimal("1.0"))
+    html = _text(pages.get("/benchmarks/toy-fid/"))
+    assert 'ranked apart: <a href="/benchmarks/toy-fid-conditional/">class-conditional</a> (1)' in html
+    assert ">cond<" not in html
+
+
+@pytest.mark.django_db
 def test_a_bound_is_marked_on_the_board(client):
     benchmark = f.BenchmarkFactory(slug="nll", metric__bound="upper", metric__abbreviation="NLL")
     f.PublishedResultFactory(benchmark=benchmark, variant="Ours (L)", value=Decimal("3.70"), is_bound=True)
