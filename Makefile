@@ -68,5 +68,12 @@ bench: install-dev services
 	DATABASE_URL=$(PG_URL) $(PY) bench/api.py
 	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=redis://127.0.0.1:6379/0 $(PY) bench/generation.py
 
+# An open data release of the content files (loaded first) into RELEASES_DIR (default data/releases/), named by
+# DATE=YYYY-MM-DD (default today, UTC), diffed against the newest earlier release there, then validated.
+# FORCE=1 replaces a release of the same date. /data/ lists what is there.
+release: install-dev load
+	$(PY) manage.py export_release --date $(or $(DATE),$(shell date -u +%F)) $(if $(FORCE),--force)
+	$(VENV)/bin/frictionless validate $(or $(RELEASES_DIR),data/releases)/$(or $(DATE),$(shell date -u +%F))/datapackage.json
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis
