@@ -227,15 +227,22 @@ RESULT_FIELDS = {
 SOURCE_FIELDS = {"table", "row", "page", "version", "url", "checked_on"}
 
 
-def _datasets(path: Path) -> tuple[DatasetSpec, ...]:
-    specs, seen = [], set()
-    for index, raw in enumerate(_list_of(path, _read_yaml(path), "datasets")):
-        item = f"dataset {raw.get('slug', index + 1) if isinstance(raw, dict) else index + 1}"
-        f = _Fields(path, item, raw, DATASET_FIELDS)
+def _slugged_items(path: Path, key: str, allowed: set[str]):
+    """(fields, slug) for each item of the file's top-level list ``key``; a repeated slug is an error."""
+    seen = set()
+    for index, raw in enumerate(_list_of(path, _read_yaml(path), f"{key}s")):
+        label = raw.get("slug", index + 1) if isinstance(raw, dict) else index + 1
+        f = _Fields(path, f"{key} {label}", raw, allowed)
         slug = f.slug()
         if slug in seen:
             f.fail("duplicate slug")
         seen.add(slug)
+        yield f, slug
+
+
+def _datasets(path: Path) -> tuple[DatasetSpec, ...]:
+    specs = []
+    for f, slug in _slugged_items(path, "dataset", DATASET_FIELDS):
         values = {
             "name": f.text("name", required=True, max_length=120),
             "shape": f.text("shape", max_length=60),
@@ -255,22 +262,16 @@ def _datasets(path: Path) -> tuple[DatasetSpec, ...]:
 
 
 def _metrics(path: Path) -> tuple[MetricSpec, ...]:
-    specs, seen = [], set()
-    for index, raw in enumerate(_list_of(path, _read_yaml(path), "metrics")):
-        item = f"metric {raw.get('slug', index + 1) if isinstance(raw, dict) else index + 1}"
-        f = _Fields(path, item, raw, METRIC_FIELDS)
-        slug = f.slug()
-        if slug in seen:
-            f.fail("duplicate slug")
-        seen.add(slug)
-        if not isinstance(raw.get("higher_is_better"), bool):
+    specs = []
+    for f, slug in _slugged_items(path, "metric", METRIC_FIELDS):
+        if not isinstance(f.data.get("higher_is_better"), bool):
             f.fail("'higher_is_better' must be true or false")
         decimals = f.integer("decimals")
         values = {
             "name": f.text("name", required=True, max_length=120),
             "abbreviation": f.text("abbreviation", required=True, max_length=40),
             "unit": f.text("unit", max_length=40),
-            "higher_is_better": raw["higher_is_better"],
+            "higher_is_better": f.data["higher_is_better"],
             "bound": f.choice("bound", BOUNDS),
             "definition": f.text("definition", required=True),
             "decimals": 2 if decimals is None else min(decimals, 6),

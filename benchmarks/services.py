@@ -44,8 +44,20 @@ def benchmarks_load(
     return report
 
 
-def _differs(obj: models.Model, values: dict[str, Any]) -> list[str]:
-    return [name for name, value in values.items() if getattr(obj, name) != value]
+def _upsert(model: type[models.Model], obj: models.Model | None, values: dict[str, Any], counts: KindCounts):
+    """Create the record, or write only the fields that differ; counts what happened."""
+    if obj is None:
+        counts.created += 1
+        return model.objects.create(**values)
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=[*changed, "updated_at"])
+        counts.updated += 1
+    else:
+        counts.unchanged += 1
+    return obj
 
 
 class _Loader:
@@ -139,21 +151,10 @@ class _Loader:
         """Create or update records by slug; returns slug → pk."""
         counts = self.report.kinds.setdefault(kind, KindCounts())
         existing = {obj.slug: obj for obj in model.objects.all()}
-        pks = {}
-        for slug, values in rows.items():
-            obj = existing.get(slug)
-            if obj is None:
-                obj = model.objects.create(slug=slug, **values)
-                counts.created += 1
-            elif changed := _differs(obj, values):
-                for name in changed:
-                    setattr(obj, name, values[name])
-                obj.save(update_fields=[*changed, "updated_at"])
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
-            pks[slug] = obj.pk
-        return pks
+        return {
+            slug: _upsert(model, existing.get(slug), {"slug": slug, **values}, counts).pk
+            for slug, values in rows.items()
+        }
 
     def _delete_stale(self, kind: str, model: type[models.Model], keep: set[str]) -> None:
         counts = self.report.kinds.setdefault(kind, KindCounts())
@@ -174,18 +175,8 @@ class _Loader:
             )
             existing[identity] = result
         for spec in specs:
-            values = self._result_values(path, spec)
-            obj = existing.pop(spec.identity, None)
-            if obj is None:
-                Result.objects.create(benchmark_id=benchmark_id, **values)
-                counts.created += 1
-            elif changed := _differs(obj, values):
-                for name in changed:
-                    setattr(obj, name, values[name])
-                obj.save(update_fields=[*changed, "updated_at"])
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+            values = {"benchmark_id": benchmark_id, **self._result_values(path, spec)}
+            _upsert(Result, existing.pop(spec.identity, None), values, counts)
         if existing:
             Result.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
             counts.deleted += len(existing)
