@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/atlas
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev services chromium migrate load bench clean
+.PHONY: run test test-fast lint format install install-dev services chromium migrate load bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,9 +49,11 @@ services:
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# ruff, and the dependency rules of DESIGN.md (import-linter; the contracts are in pyproject.toml).
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 format: install-dev
 	$(VENV)/bin/ruff format .
@@ -60,6 +62,11 @@ format: install-dev
 test: install-dev services chromium lint
 	DATABASE_URL=$(PG_URL) $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest
+
+# The fast tier, for the edit-test loop: no worker processes, no browser, no schemathesis run (CI runs them
+# all with `make test`). Needs PostgreSQL only.
+test-fast: install-dev
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -m "not worker and not browser and not schemathesis" -q
 
 # Benchmarks print figures; they are not tests. Each needs PostgreSQL; generation also needs Redis.
 bench: install-dev services

@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.models import FamilyPaper
 from config.api import ApiModelViewSet, ConditionalGetMixin, ContentCachedReadsMixin, PayloadTooLarge
 from papers.citations import with_citation_data
 from papers.filters import AuthorFilter, PaperFilter, VenueFilter
@@ -85,7 +86,7 @@ def paper_queryset():
         Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
         Prefetch(
             "family_papers",
-            queryset=Paper._meta.get_field("family_papers").related_model.objects.select_related("family"),
+            queryset=FamilyPaper.objects.select_related("family"),
         ),
     )
 

@@ -3,13 +3,9 @@
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q
 
+from catalog.models import FamilyPaper
 from papers.models import Author, Authorship, Paper, Venue
 from papers.search import filter_papers
-
-
-def _family_paper_model():
-    """The catalog's FamilyPaper, reached through the reverse relation: the papers app imports no catalog."""
-    return Paper._meta.get_field("family_papers").related_model
 
 
 class PaperFilter(filters.FilterSet):
@@ -48,7 +44,6 @@ class PaperFilter(filters.FilterSet):
         return filter_papers(queryset, text=value) if value.strip() else queryset
 
     def filter_family(self, queryset, name, value):
-        FamilyPaper = _family_paper_model()
         rows = FamilyPaper.objects.filter(paper=OuterRef("pk"), family__slug=value)
         role = self.data.get("role")
         if role:
@@ -56,13 +51,11 @@ class PaperFilter(filters.FilterSet):
         return queryset.filter(Exists(rows))
 
     def filter_role(self, queryset, name, value):
-        FamilyPaper = _family_paper_model()
         if self.data.get("family"):
             return queryset  # applied together with the family
         return queryset.filter(Exists(FamilyPaper.objects.filter(paper=OuterRef("pk"), role=value)))
 
     def filter_domain(self, queryset, name, value):
-        FamilyPaper = _family_paper_model()
         rows = FamilyPaper.objects.filter(paper=OuterRef("pk"), family__family_domains__domain__slug=value)
         return queryset.filter(Exists(rows))
 

@@ -1,9 +1,9 @@
 """The papers list: filters from a query string, applied to a queryset in a fixed number of queries.
 
 Every filter is a GET parameter, so any state of the list is a URL that can be shared, bookmarked and
-reached with the back button. Family, domain and concept filters use catalog tables through the reverse
-relations the catalog declares (``families``, ``example_models``, ``concepts``); the papers app imports
-nothing from the catalog.
+reached with the back button. Family, domain and concept filters follow the relations the catalog declares
+(``families``, ``example_models``, ``concepts``): the list is a page of the explorer, which may read catalog
+records.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.db.models import F, Prefetch, QuerySet
 
+from catalog.models import Family
 from papers import search
 from papers.models import Author, Authorship, Paper, Venue
 
@@ -112,14 +113,9 @@ def papers_for_list(*, filters: PaperFilters) -> QuerySet:
             Prefetch(
                 "authorships", queryset=Authorship.objects.select_related("author").order_by("position")
             ),
-            Prefetch("families", queryset=_families().only("slug", "short_name", "name")),
+            Prefetch("families", queryset=Family.objects.only("slug", "short_name", "name")),
         )
     )
-
-
-def _families() -> QuerySet:
-    """The catalog's Family model, reached through the relation it declares (papers does not import it)."""
-    return Paper._meta.get_field("families").related_model.objects.all()
 
 
 def named_author(*, slug: str) -> Author | None:

@@ -14,6 +14,8 @@ from schemathesis import checks
 
 from config.wsgi import application
 
+pytestmark = pytest.mark.schemathesis
+
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 # The coverage phase would send every boundary case of every parameter (hundreds per operation); the
 # documented examples plus a few generated cases per operation keep the run short.
