@@ -15,9 +15,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from catalog.content_files import CatalogContentError
+from config.yaml_items import ContentFileError, line_of, yaml_document, yaml_items
 
 CONDITIONING = ("unconditional", "class-conditional", "text-conditional")
 BOUNDS = ("", "upper", "lower")
@@ -177,37 +176,11 @@ class _Fields:
         return value
 
 
-class _DecimalLoader(yaml.SafeLoader):
-    """Reads numbers with a point as Decimal, so that 2.20 keeps the digits the paper printed."""
-
-
-def _decimal_or_float(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | float:
+def _document(path: Path, *, exact_decimals: bool = False) -> Any:
     try:
-        return Decimal(loader.construct_scalar(node).replace("_", ""))
-    except InvalidOperation:  # .nan, .inf: left to the range check, which refuses them
-        return loader.construct_yaml_float(node)
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_or_float)
-
-
-def _read_yaml(path: Path) -> Any:
-    if not path.is_file():
-        raise CatalogContentError(path, "", "file not found")
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise CatalogContentError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    except UnicodeDecodeError:
-        raise CatalogContentError(path, "", "not UTF-8") from None
-
-
-def _list_of(path: Path, data: Any, key: str) -> list:
-    if not isinstance(data, dict) or not isinstance(data.get(key), list):
-        raise CatalogContentError(path, "", f"expected a top-level list '{key}:'")
-    return data[key]
+        return yaml_document(path, exact_decimals=exact_decimals)
+    except ContentFileError as exc:
+        raise CatalogContentError(path, f"line {exc.line}" if exc.line else "", exc.reason) from None
 
 
 DATASET_FIELDS = {
@@ -230,9 +203,14 @@ SOURCE_FIELDS = {"table", "row", "page", "version", "url", "checked_on"}
 def _slugged_items(path: Path, key: str, allowed: set[str]):
     """(fields, slug) for each item of the file's top-level list ``key``; a repeated slug is an error."""
     seen = set()
-    for index, raw in enumerate(_list_of(path, _read_yaml(path), f"{key}s")):
-        label = raw.get("slug", index + 1) if isinstance(raw, dict) else index + 1
-        f = _Fields(path, f"{key} {label}", raw, allowed)
+    try:
+        items = yaml_items(path, top=f"{key}s")
+    except ContentFileError as exc:
+        raise CatalogContentError(path, f"line {exc.line}" if exc.line else "", exc.reason) from None
+    for item in items:
+        raw = item.value
+        label = raw.get("slug", item.index + 1) if isinstance(raw, dict) else item.index + 1
+        f = _Fields(path, f"{key} {label} (line {item.line})", raw, allowed)
         slug = f.slug()
         if slug in seen:
             f.fail("duplicate slug")
@@ -282,7 +260,7 @@ def _metrics(path: Path) -> tuple[MetricSpec, ...]:
 
 def _published_result(path: Path, index: int, raw: Any) -> ResultSpec:
     label = raw.get("variant", index + 1) if isinstance(raw, dict) else index + 1
-    item = f"result {index + 1} ({label})"
+    item = f"result {index + 1} ({label}, line {line_of(raw)})"
     f = _Fields(path, item, raw, RESULT_FIELDS)
     source = _Fields(path, f"{item}: source", raw.get("source"), SOURCE_FIELDS)
     values = {
@@ -315,7 +293,7 @@ def _published_result(path: Path, index: int, raw: Any) -> ResultSpec:
 
 
 def _board(path: Path) -> BoardSpec:
-    data = _read_yaml(path)
+    data = _document(path, exact_decimals=True)
     if not isinstance(data, dict) or "benchmark" not in data:
         raise CatalogContentError(path, "", "expected 'benchmark:' and 'results:'")
     unknown = sorted(set(data) - {"benchmark", "results"})

@@ -9,6 +9,7 @@ own content error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,20 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 
 
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | float:
+    try:
+        return Decimal(loader.construct_scalar(node).replace("_", ""))
+    except InvalidOperation:  # .nan and .inf stay floats, for the caller's range check to refuse
+        return loader.construct_yaml_float(node)
+
+
+class _DecimalLoader(_Loader):
+    pass
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
 def line_of(value: Any) -> int:
     """The line a mapping read by this module starts on; 0 for anything else."""
     return getattr(value, "line", 0)
@@ -53,12 +68,8 @@ class Item:
     value: Any
 
 
-def yaml_items(path: Path, *, top: str | None = None) -> list[Item]:
-    """The items of the list that is the whole document (``top`` None) or the only key ``top`` of it.
-
-    An empty document has no items.
-    """
-    path = Path(path)
+def _parse(path: Path, loader_class: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
+    """The document's root node and its value, or a ContentFileError naming the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -67,7 +78,7 @@ def yaml_items(path: Path, *, top: str | None = None) -> list[Item]:
         raise ContentFileError(
             path, 0, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
         ) from None
-    loader = _Loader(text)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -77,6 +88,22 @@ def yaml_items(path: Path, *, top: str | None = None) -> list[Item]:
         raise ContentFileError(path, mark.line + 1 if mark else 0, f"not valid YAML ({problem})") from None
     finally:
         loader.dispose()
+    return node, data
+
+
+def yaml_document(path: Path, *, exact_decimals: bool = False) -> Any:
+    """The whole document, every mapping a :class:`LineDict`. With ``exact_decimals`` a number with a point
+    is a :class:`~decimal.Decimal`, so that a figure keeps the digits it was written with (2.20)."""
+    return _parse(Path(path), _DecimalLoader if exact_decimals else _Loader)[1]
+
+
+def yaml_items(path: Path, *, top: str | None = None) -> list[Item]:
+    """The items of the list that is the whole document (``top`` None) or the only key ``top`` of it.
+
+    An empty document has no items.
+    """
+    path = Path(path)
+    node, data = _parse(path, _Loader)
     if top is not None:
         if not isinstance(data, dict) or top not in data:
             raise ContentFileError(path, 1, f"expected a mapping with a top-level '{top}' list")

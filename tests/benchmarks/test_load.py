@@ -87,10 +87,10 @@ def test_records_the_files_no_longer_name_are_deleted(linked, content, zoo_resul
 FID, ZOO = "boards/toy-fid.yaml", "boards/toy-zoo-fd.yaml"
 BAD_EDITS = [
     (FID, "paper: ho2020denoising", "paper: nobody2020nothing",
-     "toy-fid.yaml: result 1 (Ours (L_simple)): unknown paper citation key 'nobody2020nothing'"),
+     "toy-fid.yaml: result 1 (Ours (L_simple), line 8): unknown paper citation key 'nobody2020nothing'"),
     (FID, "family: gans", "family: gan",
-     "toy-fid.yaml: result 2 (BigGAN): unknown family 'gan'"),
-    (FID, "table: Table 1, ", "", "result 1 (Ours (L_simple)): source: 'table' is required"),
+     "toy-fid.yaml: result 2 (BigGAN, line 14): unknown family 'gan'"),
+    (FID, "table: Table 1, ", "", "result 1 (Ours (L_simple), line 8): source: 'table' is required"),
     (FID, "value: 3.17", "value: three", "'value' must be a number, not 'three'"),
     (FID, "value: 3.17", "value: .nan", "'value' is out of range"),
     (FID, "variant: BigGAN", 'variant: "Big\\0GAN"', "'variant' contains a NUL byte"),
@@ -108,7 +108,7 @@ BAD_EDITS = [
     (ZOO, "measured: fd", "measured: fd\nresults: [{variant: x}]",
      "a measured board takes its rows from the zoo's results files"),
     ("metrics.yaml", "higher_is_better: false\n    definition: A distance", "definition: A distance",
-     "metrics.yaml: metric fid: 'higher_is_better' must be true or false"),
+     "metrics.yaml: metric fid (line 2): 'higher_is_better' must be true or false"),
 ]  # fmt: skip
 
 
