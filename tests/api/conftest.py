@@ -57,8 +57,9 @@ def token_client(staff) -> APIClient:
 
 
 @pytest.fixture
-def atlas(db) -> dict:
-    """Two families with papers, domains, concepts and models; enough to tell filters apart."""
+def api_catalog(db) -> dict:
+    """The API's small catalog, as a dict of records by name: two families with papers, domains, concepts
+    and models; enough to tell filters apart."""
     root = TaxonomyNodeFactory(slug="explicit-density", name="Explicit density")
     tractable = TaxonomyNodeFactory(slug="tractable", name="Tractable", parent=root)
     implicit = TaxonomyNodeFactory(slug="implicit-density", name="Implicit density")

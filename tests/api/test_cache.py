@@ -31,7 +31,7 @@ def _queries(client, path: str, **headers) -> tuple[object, int]:
         "/api/taxonomy/",
     ],
 )
-def test_a_repeated_list_costs_fewer_queries(client, atlas, path):
+def test_a_repeated_list_costs_fewer_queries(client, api_catalog, path):
     first, cold = _queries(client, path)
     second, warm = _queries(client, path)
     assert second.content == first.content
@@ -39,7 +39,7 @@ def test_a_repeated_list_costs_fewer_queries(client, atlas, path):
     assert warm == 1  # the content version, nothing else
 
 
-def test_a_cached_answer_keeps_headers_etag_and_304(client, atlas):
+def test_a_cached_answer_keeps_headers_etag_and_304(client, api_catalog):
     path = "/api/papers/dinh2015nice/?format=bibtex"
     first = client.get(path)
     second = client.get(path)
@@ -50,7 +50,7 @@ def test_a_cached_answer_keeps_headers_etag_and_304(client, atlas):
     assert client.get(path, HTTP_IF_MODIFIED_SINCE=second["Last-Modified"]).status_code == 304
 
 
-def test_an_api_write_shows_in_the_next_read(client, staff_client, atlas):
+def test_an_api_write_shows_in_the_next_read(client, staff_client, api_catalog):
     lists = ["/api/papers/", "/api/papers/?format=bibtex", "/api/families/"]
     detail = "/api/papers/dinh2015nice/"
     for path in [*lists, detail, "/api/families/normalizing-flows/?format=ris"]:
@@ -71,7 +71,7 @@ def test_an_api_write_shows_in_the_next_read(client, staff_client, atlas):
     assert "dinh2015nice" not in keys
 
 
-def test_a_created_record_replaces_a_cached_404_and_a_count(client, staff_client, atlas):
+def test_a_created_record_replaces_a_cached_404_and_a_count(client, staff_client, api_catalog):
     assert client.get("/api/venues/neurips/").status_code == 404
     before = client.get("/api/venues/").json()["count"]
     created = staff_client.post(
@@ -82,13 +82,13 @@ def test_a_created_record_replaces_a_cached_404_and_a_count(client, staff_client
     assert client.get("/api/venues/").json()["count"] == before + 1
 
 
-def test_a_write_outside_the_api_shows_too(client, atlas):
+def test_a_write_outside_the_api_shows_too(client, api_catalog):
     assert client.get("/api/concepts/minimax-game/").json()["papers"]
-    atlas["minimax"].papers.clear()  # a many-to-many table, written by the ORM directly
+    api_catalog["minimax"].papers.clear()  # a many-to-many table, written by the ORM directly
     assert client.get("/api/concepts/minimax-game/").json()["papers"] == []
 
 
-def test_the_media_type_and_host_are_part_of_the_key(client, atlas, settings):
+def test_the_media_type_and_host_are_part_of_the_key(client, api_catalog, settings):
     settings.ALLOWED_HOSTS = ["testserver", "atlas.example"]
     path = "/api/papers/dinh2015nice/"
     as_json = client.get(path)
@@ -101,7 +101,7 @@ def test_the_media_type_and_host_are_part_of_the_key(client, atlas, settings):
     assert client.get(path).json()["api_url"] == "http://testserver/api/papers/dinh2015nice/"
 
 
-def test_throttles_and_authentication_still_run_on_cached_reads(client, atlas, settings):
+def test_throttles_and_authentication_still_run_on_cached_reads(client, api_catalog, settings):
     path = "/api/families/"
     assert client.get(path).status_code == 200  # now cached
     assert client.get(path, HTTP_AUTHORIZATION="Token not-a-real-token").status_code == 401
@@ -114,7 +114,7 @@ def test_throttles_and_authentication_still_run_on_cached_reads(client, atlas, s
     assert client.get(path).json()["code"] == "throttled"
 
 
-def test_a_bad_filter_is_an_error_every_time(client, atlas):
+def test_a_bad_filter_is_an_error_every_time(client, api_catalog):
     for _ in range(2):
         response = client.get("/api/papers/?year=not-a-year")
         assert response.status_code == 400

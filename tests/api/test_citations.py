@@ -22,7 +22,9 @@ CSL = "application/vnd.citationstyles.csl+json"
         (CSL, "csljson", f"{CSL}; charset=utf-8", "goodfellow2014generative.json"),
     ],
 )
-def test_paper_detail_by_accept_header_and_by_format(client, atlas, accept, fmt, content_type, filename):
+def test_paper_detail_by_accept_header_and_by_format(
+    client, api_catalog, accept, fmt, content_type, filename
+):
     by_header = client.get("/api/papers/goodfellow2014generative/", HTTP_ACCEPT=accept)
     by_query = client.get(f"/api/papers/goodfellow2014generative/?format={fmt}")
     for response in (by_header, by_query):
@@ -34,7 +36,7 @@ def test_paper_detail_by_accept_header_and_by_format(client, atlas, accept, fmt,
     assert "Accept" in by_header["Vary"]
 
 
-def test_paper_list_as_bibtex_respects_filters(client, atlas):
+def test_paper_list_as_bibtex_respects_filters(client, api_catalog):
     response = client.get("/api/papers/?family=normalizing-flows", HTTP_ACCEPT=BIBTEX)
     text = response.content.decode()
     assert response["Content-Disposition"] == 'attachment; filename="papers.bib"'
@@ -42,7 +44,7 @@ def test_paper_list_as_bibtex_respects_filters(client, atlas):
     assert "goodfellow2014generative" not in text
 
 
-def test_family_detail_exports_its_papers(client, atlas):
+def test_family_detail_exports_its_papers(client, api_catalog):
     response = client.get("/api/families/normalizing-flows/", HTTP_ACCEPT=RIS)
     assert response["Content-Disposition"] == 'attachment; filename="normalizing-flows.ris"'
     text = response.content.decode()
@@ -170,7 +172,7 @@ def test_csl_json_round_trip(client, tricky):
     assert items["king1963dream"]["container-title"] == "Journal of Things"
 
 
-def test_format_parameter_wins_over_the_accept_header(client, atlas):
+def test_format_parameter_wins_over_the_accept_header(client, api_catalog):
     response = client.get("/api/papers/dinh2015nice/?format=bibtex", HTTP_ACCEPT="application/json")
     assert response["Content-Type"] == f"{BIBTEX}; charset=utf-8"
     unknown = client.get("/api/papers/dinh2015nice/?format=pdf")

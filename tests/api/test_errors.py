@@ -17,7 +17,7 @@ SHAPE = {"status", "code", "detail", "fields"}
         ("put", "/api/papers/", 401, "not_authenticated"),
     ],
 )
-def test_error_shape(client, atlas, method, path, status, code):
+def test_error_shape(client, api_catalog, method, path, status, code):
     response = getattr(client, method)(path)
     assert response.status_code == status
     assert response["Content-Type"].startswith("application/json")
@@ -25,13 +25,13 @@ def test_error_shape(client, atlas, method, path, status, code):
     assert (response.json()["status"], response.json()["code"]) == (status, code)
 
 
-def test_method_not_allowed(staff_client, atlas):
+def test_method_not_allowed(staff_client, api_catalog):
     response = staff_client.put("/api/papers/", {}, format="json")
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
 
 
-def test_not_found_when_bibtex_was_asked_for_is_json(client, atlas):
+def test_not_found_when_bibtex_was_asked_for_is_json(client, api_catalog):
     response = client.get("/api/papers/nope2020missing/", HTTP_ACCEPT="application/x-bibtex")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
@@ -39,13 +39,13 @@ def test_not_found_when_bibtex_was_asked_for_is_json(client, atlas):
     assert "Content-Disposition" not in response
 
 
-def test_unacceptable_media_type_is_a_406(client, atlas):
+def test_unacceptable_media_type_is_a_406(client, api_catalog):
     response = client.get("/api/papers/", HTTP_ACCEPT="application/pdf")
     assert response.status_code == 406
     assert response.json()["code"] == "not_acceptable"
 
 
-def test_anonymous_throttle_answers_429_with_retry_after(client, atlas, settings):
+def test_anonymous_throttle_answers_429_with_retry_after(client, api_catalog, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "5/minute"},
@@ -58,7 +58,7 @@ def test_anonymous_throttle_answers_429_with_retry_after(client, atlas, settings
     assert response.json()["code"] == "throttled"
 
 
-def test_authenticated_clients_get_the_higher_rate(token_client, atlas, settings):
+def test_authenticated_clients_get_the_higher_rate(token_client, api_catalog, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "5/minute"},

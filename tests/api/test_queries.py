@@ -30,7 +30,7 @@ PATHS = [
 ]
 
 
-def _add_papers(atlas, count: int) -> None:
+def _add_papers(api_catalog, count: int) -> None:
     """``count`` papers in the GAN family at NIPS, each with two authors (one shared), minimax concept."""
     start = Paper.objects.count()
     papers = Paper.objects.bulk_create(
@@ -38,7 +38,7 @@ def _add_papers(atlas, count: int) -> None:
             citation_key=f"extra{start + i}2019generative",
             title=f"Generative paper {start + i}",
             year=2019,
-            venue=atlas["nips"],
+            venue=api_catalog["nips"],
         )
         for i in range(count)
     )
@@ -47,10 +47,10 @@ def _add_papers(atlas, count: int) -> None:
     )
     Authorship.objects.bulk_create(
         [Authorship(paper=p, author=a, position=0) for p, a in zip(papers, authors, strict=True)]
-        + [Authorship(paper=p, author=atlas["oord"], position=1) for p in papers]
+        + [Authorship(paper=p, author=api_catalog["oord"], position=1) for p in papers]
     )
-    FamilyPaper.objects.bulk_create(FamilyPaper(family=atlas["gans"], paper=p) for p in papers)
-    atlas["minimax"].papers.add(*papers)
+    FamilyPaper.objects.bulk_create(FamilyPaper(family=api_catalog["gans"], paper=p) for p in papers)
+    api_catalog["minimax"].papers.add(*papers)
 
 
 def _counts(client) -> dict[str, int]:
@@ -63,10 +63,10 @@ def _counts(client) -> dict[str, int]:
     return counts
 
 
-def test_query_counts_do_not_grow_with_the_number_of_papers(client, atlas):
-    _add_papers(atlas, 7)
+def test_query_counts_do_not_grow_with_the_number_of_papers(client, api_catalog):
+    _add_papers(api_catalog, 7)
     small = _counts(client)
-    _add_papers(atlas, 990)
+    _add_papers(api_catalog, 990)
     assert Paper.objects.count() == 1000
     large = _counts(client)
     assert large == small

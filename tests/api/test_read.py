@@ -23,7 +23,7 @@ def keys(response, field="citation_key"):
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
-def test_list_and_detail_carry_their_urls(client, atlas, name):
+def test_list_and_detail_carry_their_urls(client, api_catalog, name):
     lookup, field = ENDPOINTS[name]
     listing = client.get(f"/api/{name}/")
     assert listing.status_code == 200
@@ -38,7 +38,7 @@ def test_list_and_detail_carry_their_urls(client, atlas, name):
     assert client.get(detail.json()["api_url"]).status_code == 200
 
 
-def test_family_links_every_related_record(client, atlas):
+def test_family_links_every_related_record(client, api_catalog):
     family = client.get("/api/families/gans/").json()
     assert family["taxonomy_node"]["api_url"] == "http://testserver/api/taxonomy/implicit-density/"
     assert [c["slug"] for c in family["concepts"]] == ["minimax-game"]
@@ -66,7 +66,7 @@ def test_family_links_every_related_record(client, atlas):
     assert family["mechanism"]
 
 
-def test_family_list_rows_carry_key_papers_and_a_link_to_all(client, atlas):
+def test_family_list_rows_carry_key_papers_and_a_link_to_all(client, api_catalog):
     rows = {row["slug"]: row for row in client.get("/api/families/").json()["results"]}
     flows = rows["normalizing-flows"]
     assert (flows["paper_count"], [p["citation_key"] for p in flows["key_papers"]]) == (2, ["dinh2015nice"])
@@ -77,7 +77,7 @@ def test_family_list_rows_carry_key_papers_and_a_link_to_all(client, atlas):
     ]
 
 
-def test_paper_detail_keeps_author_order_and_name_parts(client, atlas):
+def test_paper_detail_keeps_author_order_and_name_parts(client, api_catalog):
     paper = client.get("/api/papers/dinh2015nice/").json()
     assert [a["family"] for a in paper["authors"]] == ["Dinh", "Oord"]
     assert paper["authors"][1] | {} == paper["authors"][1]
@@ -115,7 +115,7 @@ def test_paper_detail_keeps_author_order_and_name_parts(client, atlas):
         ("family=gans&year_from=2015", []),
     ],
 )
-def test_paper_filters(client, atlas, query, expected):
+def test_paper_filters(client, api_catalog, query, expected):
     response = client.get(f"/api/papers/?{query}")
     assert response.status_code == 200, response.content
     assert keys(response) == expected
@@ -140,13 +140,13 @@ def test_paper_filters(client, atlas, query, expected):
         ("/api/authors/?name=oord", ["aaron-van-den-oord"]),
     ],
 )
-def test_catalog_filters(client, atlas, path, expected):
+def test_catalog_filters(client, api_catalog, path, expected):
     response = client.get(path)
     assert response.status_code == 200, response.content
     assert keys(response, "slug") == expected
 
 
-def test_invalid_filter_value_is_a_400_naming_the_field(client, atlas):
+def test_invalid_filter_value_is_a_400_naming_the_field(client, api_catalog):
     response = client.get("/api/papers/?year=abc")
     assert response.status_code == 400
     assert response.json()["fields"] == {"year": ["Enter a number."]}

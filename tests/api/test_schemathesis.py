@@ -49,7 +49,7 @@ def staff_token(staff) -> str:
 @schema.parametrize()
 @RUN
 @pytest.mark.django_db
-def test_anonymous(case, atlas):
+def test_anonymous(case, api_catalog):
     _isolated(case)
 
 
@@ -57,7 +57,7 @@ def test_anonymous(case, atlas):
 @schema.parametrize()
 @RUN
 @pytest.mark.django_db
-def test_staff(case, atlas, staff_token):
+def test_staff(case, api_catalog, staff_token):
     _isolated(case, headers={"Authorization": f"Token {staff_token}"})
 
 
@@ -75,7 +75,7 @@ CHECKS = [
 
 
 def _isolated(case, **kwargs) -> None:
-    """One example's writes are rolled back before the next, so examples start from the same atlas."""
+    """One example's writes are rolled back before the next, so examples start from the same catalog."""
     with transaction.atomic():
         try:
             case.call_and_validate(checks=CHECKS, **kwargs)

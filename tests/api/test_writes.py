@@ -22,7 +22,7 @@ NEW_PAPER = {
 }
 
 
-def test_anonymous_cannot_write(client, atlas):
+def test_anonymous_cannot_write(client, api_catalog):
     response = client.post("/api/papers/", NEW_PAPER, format="json")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
@@ -30,7 +30,7 @@ def test_anonymous_cannot_write(client, atlas):
     assert not Paper.objects.filter(citation_key="ho2020denoising").exists()
 
 
-def test_non_staff_user_is_forbidden(client, atlas, django_user_model):
+def test_non_staff_user_is_forbidden(client, api_catalog, django_user_model):
     client.force_login(django_user_model.objects.create_user("reader", password="pw-reader-1"))
     response = client.delete("/api/papers/goodfellow2014generative/")
     assert response.status_code == 403
@@ -43,7 +43,7 @@ def test_non_staff_user_is_forbidden(client, atlas, django_user_model):
 
 
 @pytest.mark.parametrize("api", ["staff_client", "token_client"])
-def test_staff_create_update_delete_paper(request, atlas, api):
+def test_staff_create_update_delete_paper(request, api_catalog, api):
     api = request.getfixturevalue(api)
     created = api.post("/api/papers/", NEW_PAPER, format="json")
     assert created.status_code == 201, created.content
@@ -64,7 +64,7 @@ def test_staff_create_update_delete_paper(request, atlas, api):
     assert api.get("/api/papers/ho2020denoising/").status_code == 404
 
 
-def test_paper_validation_errors_name_the_fields(staff_client, atlas):
+def test_paper_validation_errors_name_the_fields(staff_client, api_catalog):
     bad = {**NEW_PAPER, "year": 3000, "venue": "nowhere", "authors": [{"given": "No family"}]}
     response = staff_client.post("/api/papers/", bad, format="json")
     assert response.status_code == 400
@@ -77,7 +77,7 @@ def test_paper_validation_errors_name_the_fields(staff_client, atlas):
     assert "citation_key" in duplicate.json()["fields"]
 
 
-def test_staff_write_family_with_links(token_client, atlas):
+def test_staff_write_family_with_links(token_client, api_catalog):
     payload = {
         "slug": "diffusion-models",
         "name": "Diffusion models",
@@ -104,7 +104,7 @@ def test_staff_write_family_with_links(token_client, atlas):
     assert not Family.objects.filter(slug="diffusion-models").exists()
 
 
-def test_staff_write_example_model_and_taxonomy(staff_client, atlas):
+def test_staff_write_example_model_and_taxonomy(staff_client, api_catalog):
     created = staff_client.post(
         "/api/models/",
         {"slug": "glow", "name": "Glow", "year": 2018, "families": ["normalizing-flows"], "paper": None},
@@ -121,13 +121,13 @@ def test_staff_write_example_model_and_taxonomy(staff_client, atlas):
     assert cycle.json()["fields"] == {"parent": ["A node cannot sit below itself."]}
 
 
-def test_deleting_a_record_still_in_use_is_a_409(staff_client, atlas):
+def test_deleting_a_record_still_in_use_is_a_409(staff_client, api_catalog):
     response = staff_client.delete("/api/authors/aaron-van-den-oord/")
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
 
 
-def test_patch_rows_keep_their_required_fields(staff_client, atlas):
+def test_patch_rows_keep_their_required_fields(staff_client, api_catalog):
     response = staff_client.patch(
         "/api/families/gans/",
         {"papers": [{"role": "seminal"}], "domains": [{"examples": "x"}]},
@@ -143,7 +143,7 @@ def test_patch_rows_keep_their_required_fields(staff_client, atlas):
     assert [a["name"] for a in renamed.json()["authors"]] == ["Dinh"]
 
 
-def test_a_paper_write_is_one_transaction(atlas):
+def test_a_paper_write_is_one_transaction(api_catalog):
     """What the API's create and update call: a failure while storing the authors leaves nothing behind."""
     import psycopg
     from django.db import DatabaseError
@@ -156,7 +156,7 @@ def test_a_paper_write_is_one_transaction(atlas):
         paper_create(data={"citation_key": "half2020written", "title": "Half written", "authors": [too_long]})
     assert not Paper.objects.filter(citation_key="half2020written").exists()
 
-    nice = atlas["nice"]
+    nice = api_catalog["nice"]
     with pytest.raises(refused):
         paper_update(paper=nice, data={"title": "Renamed", "authors": [{"family": "Dinh"}, too_long]})
     nice.refresh_from_db()
@@ -164,13 +164,13 @@ def test_a_paper_write_is_one_transaction(atlas):
     assert [a.author.family for a in nice.authorships.order_by("position")] == ["Dinh", "Oord"]
 
 
-def test_a_family_write_is_one_transaction(atlas):
+def test_a_family_write_is_one_transaction(api_catalog):
     """A link list that cannot be stored (a domain twice; the serializer refuses it first) undoes the rest."""
     from django.db import IntegrityError
 
     from catalog.services import family_update
 
-    gans, images = atlas["gans"], atlas["images"]
+    gans, images = api_catalog["gans"], api_catalog["images"]
     twice = [{"domain": images, "examples": "a"}, {"domain": images, "examples": "b"}]
     with pytest.raises(IntegrityError):
         family_update(family=gans, data={"name": "Renamed", "concepts": [], "domains": twice})

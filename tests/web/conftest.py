@@ -10,8 +10,9 @@ from tests import factories as f
 
 
 @pytest.fixture
-def atlas(db):
-    """Two families with their concepts, domains, models and papers, lineage links and an erratum."""
+def explorer_catalog(db):
+    """The explorer's small catalog, as a namespace of records (``explorer_catalog.gans``): two families with
+    their concepts, domains, models and papers, lineage links and an erratum."""
     explicit = f.TaxonomyNodeFactory(slug="explicit-density", name="Explicit density")
     tractable = f.TaxonomyNodeFactory(slug="approximate", name="Approximate density", parent=explicit)
     implicit = f.TaxonomyNodeFactory(slug="implicit-density", name="Implicit density")

@@ -52,7 +52,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, atlas):
+def page(browser, live_server, explorer_catalog):
     """A page that records every request and every CSP violation, and refuses to leave the machine."""
     context = browser.new_context(
         base_url=live_server.url, accept_downloads=True, viewport={"width": 1280, "height": 900}
@@ -163,8 +163,8 @@ def test_tick_papers_and_download_bibtex(page, tmp_path):
     assert library.entries[0]["title"]
 
 
-def test_the_selection_keeps_ticks_from_two_pages(page, atlas, tmp_path):
-    pad_papers(25, family=atlas.gans)
+def test_the_selection_keeps_ticks_from_two_pages(page, explorer_catalog, tmp_path):
+    pad_papers(25, family=explorer_catalog.gans)
     page.goto("/papers/?sort=key")
     page.evaluate("window.__notReloaded = true")
     first = page.locator("input[name='key']").first

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     "url", ["/families/gans/", "/papers/?family=gans", "/papers/goodfellow2014generative/", "/search/?q=gan"]
 )
-def test_a_cached_page_costs_one_query(client, atlas, django_assert_num_queries, url):
+def test_a_cached_page_costs_one_query(client, explorer_catalog, django_assert_num_queries, url):
     first = client.get(url)
     with django_assert_num_queries(1):  # the content version
         second = client.get(url)
@@ -35,20 +35,22 @@ def _without_tokens(html: bytes) -> bytes:
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b'name="csrfmiddlewaretoken"', html)
 
 
-def test_writes_of_any_kind_invalidate(client, atlas):
+def test_writes_of_any_kind_invalidate(client, explorer_catalog):
     assert b"Generative Adversarial Nets" in client.get("/families/gans/").content
     Paper.objects.filter(citation_key="goodfellow2014generative").update(title="Renamed by update()")
     assert b"Renamed by update()" in client.get("/families/gans/").content
     FamilyPaper.objects.filter(paper__citation_key="radford2016unsupervised").delete()
     assert b"radford2016unsupervised" not in client.get("/families/gans/").content
-    FamilyPaper.objects.bulk_create([FamilyPaper(family=atlas.gans, paper=atlas.wavenet)])
+    FamilyPaper.objects.bulk_create(
+        [FamilyPaper(family=explorer_catalog.gans, paper=explorer_catalog.wavenet)]
+    )
     assert b"oord2016wavenet" in client.get("/families/gans/").content
     f.AuthorFactory(slug="new-author")  # a write elsewhere also moves the version on
-    atlas.gans.concepts.remove(atlas.minimax)
+    explorer_catalog.gans.concepts.remove(explorer_catalog.minimax)
     assert b"Minimax game" not in client.get("/families/gans/").content
 
 
-def test_the_layout_with_its_csrf_token_is_rendered_per_request(atlas):
+def test_the_layout_with_its_csrf_token_is_rendered_per_request(explorer_catalog):
     one, two = Client(), Client()
     page_one = one.get("/families/gans/").content.decode()
     page_two = two.get("/families/gans/").content.decode()  # a cache hit
@@ -57,7 +59,7 @@ def test_the_layout_with_its_csrf_token_is_rendered_per_request(atlas):
     assert page_one.split(token)[1][:20] != page_two.split(token)[1][:20]
 
 
-def test_htmx_partial_and_full_page_are_cached_apart(client, atlas):
+def test_htmx_partial_and_full_page_are_cached_apart(client, explorer_catalog):
     client.get("/papers/?family=gans", HTTP_HX_REQUEST="true")
     full = client.get("/papers/?family=gans")
     assert b"<html" in full.content and b'id="filters"' in full.content
@@ -91,7 +93,7 @@ def test_every_app_of_the_project_with_tables_is_a_content_app_or_says_why_not()
     assert ours - set(settings.CONTENT_APPS) == {"generation"}
 
 
-def test_installing_the_triggers_again_changes_nothing(client, atlas):
+def test_installing_the_triggers_again_changes_nothing(client, explorer_catalog):
     install_triggers()
     install_triggers()
     assert b"Generative Adversarial Nets" in client.get("/families/gans/").content

@@ -47,7 +47,7 @@ PAGES = [
 
 
 @pytest.mark.parametrize(("url", "title", "heading", "shown"), PAGES)
-def test_every_page_shows_its_records(client, atlas, url, title, heading, shown):
+def test_every_page_shows_its_records(client, explorer_catalog, url, title, heading, shown):
     response = client.get(url)
     assert response.status_code == 200, response.content[:500]
     html = response.content.decode()
@@ -70,7 +70,7 @@ def test_the_trivial_view(client):
         ("/lineage/?family=gans", "<svg", 'href="/papers/radford2016unsupervised/"'),
     ],
 )
-def test_htmx_gets_the_partial_alone(client, atlas, url, partial, shown):
+def test_htmx_gets_the_partial_alone(client, explorer_catalog, url, partial, shown):
     page = client.get(url).content.decode()
     fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" in page and "<html" not in fragment

@@ -28,10 +28,10 @@ def _count(client, url: str) -> int:
     return len(queries)
 
 
-def test_query_counts_are_flat_from_10_to_1000_papers(client, atlas):
-    pad_papers(10, family=atlas.gans)
+def test_query_counts_are_flat_from_10_to_1000_papers(client, explorer_catalog):
+    pad_papers(10, family=explorer_catalog.gans)
     small = {url: _count(client, url) for url in URLS}
-    pad_papers(990, family=atlas.gans)
+    pad_papers(990, family=explorer_catalog.gans)
     large = {url: _count(client, url) for url in URLS}
     assert large == small
     assert all(count <= 16 for count in small.values()), small

@@ -12,7 +12,7 @@ from tests.web.conftest import pad_papers
 pytestmark = pytest.mark.django_db
 
 
-def test_results_are_grouped_ranked_and_highlighted(atlas):
+def test_results_are_grouped_ranked_and_highlighted(explorer_catalog):
     results = search_everything(text="denoising diffusion")
     groups = {group.kind: group for group in results.groups}
     assert {"family", "paper"} <= set(groups)
@@ -22,7 +22,7 @@ def test_results_are_grouped_ranked_and_highlighted(atlas):
     assert groups["family"].hits[0].url == "/families/diffusion-models/"
 
 
-def test_prefix_matching_while_typing_and_author_names(atlas):
+def test_prefix_matching_while_typing_and_author_names(explorer_catalog):
     assert next(hit.paper.citation_key for hit in search.search_papers(text="adversar")) == (
         "goodfellow2014generative"
     )
@@ -33,13 +33,13 @@ def test_prefix_matching_while_typing_and_author_names(atlas):
     assert search_everything(text="").groups == []
 
 
-def test_operators_in_the_query_are_not_syntax(atlas):
+def test_operators_in_the_query_are_not_syntax(explorer_catalog):
     # tsquery operators typed by a user must not raise a syntax error
     for text in ["a & | ! :* ( )", "denoising)", "'quoted'", "c++", "<->"]:
         search_everything(text=text)
 
 
-def test_highlights_escape_the_record_text(atlas):
+def test_highlights_escape_the_record_text(explorer_catalog):
     f.PaperFactory(citation_key="xss2021", title="<script>alert(1)</script> diffusion", year=2021)
     hit = next(hit for hit in search.search_papers(text="diffusion") if hit.paper.citation_key == "xss2021")
     assert "<script>" not in hit.title
@@ -57,8 +57,8 @@ def _plan(queryset) -> str:
     return queryset.explain()
 
 
-def test_the_planner_uses_the_gin_indexes(atlas):
-    pad_papers(3000, family=atlas.gans)
+def test_the_planner_uses_the_gin_indexes(explorer_catalog):
+    pad_papers(3000, family=explorer_catalog.gans)
     Paper.objects.filter(citation_key="pad100").update(title="A rare word: quasiperiodic")
     query = search.text_query(text="quasiperiodic")
     paper_plan = _plan(Paper.objects.annotate(s=search.paper_vector()).filter(s=query).values("id"))
@@ -78,9 +78,9 @@ def test_the_indexes_exist_only_as_the_migration_made_them():
         assert {row[0] for row in cursor.fetchall()} == {search.PAPER_INDEX_NAME, search.AUTHOR_INDEX_NAME}
 
 
-def test_the_stored_vector_is_the_paper_vector(atlas):
+def test_the_stored_vector_is_the_paper_vector(explorer_catalog):
     """The generated column holds exactly PAPER_VECTOR, and follows edits of the row."""
-    Paper.objects.filter(pk=atlas.ddpm.pk).update(abstract="Completely rewritten: thermostat")
+    Paper.objects.filter(pk=explorer_catalog.ddpm.pk).update(abstract="Completely rewritten: thermostat")
     rows = Paper.objects.annotate(stored=search.paper_vector(), computed=search.PAPER_VECTOR).values_list(
         "stored", "computed"
     )

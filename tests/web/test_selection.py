@@ -35,8 +35,8 @@ def _bibtex_keys(response) -> list[str]:
     return [entry.key for entry in library.entries]
 
 
-def test_ticks_on_two_pages_are_both_kept(client, atlas):
-    pad_papers(30, family=atlas.gans)
+def test_ticks_on_two_pages_are_both_kept(client, explorer_catalog):
+    pad_papers(30, family=explorer_catalog.gans)
     first = client.get("/papers/?sort=key").context["papers"][0].citation_key
     second = client.get("/papers/?sort=key&page=2").context["papers"][0].citation_key
     assert _toggle(client, first).status_code == 200
@@ -52,7 +52,7 @@ def test_ticks_on_two_pages_are_both_kept(client, atlas):
     assert _selected(client) == [second]
 
 
-def test_export_holds_exactly_the_selection_as_valid_bibtex(client, atlas):
+def test_export_holds_exactly_the_selection_as_valid_bibtex(client, explorer_catalog):
     for key in ["ho2020denoising", "goodfellow2014generative"]:
         _toggle(client, key)
     response = client.get("/papers/selection/export.bib")
@@ -68,13 +68,13 @@ def test_export_holds_exactly_the_selection_as_valid_bibtex(client, atlas):
     ]
 
 
-def test_a_shared_export_url_with_keys_still_exports_those_keys(client, atlas):
+def test_a_shared_export_url_with_keys_still_exports_those_keys(client, explorer_catalog):
     _toggle(client, "oord2016wavenet")  # the session's selection does not leak into a shared link
     response = client.get("/papers/export.bib?key=ho2020denoising")
     assert _bibtex_keys(response) == ["ho2020denoising"]
 
 
-def test_clear_empties_the_selection_and_goes_back(client, atlas):
+def test_clear_empties_the_selection_and_goes_back(client, explorer_catalog):
     _toggle(client, "ho2020denoising")
     response = client.post("/papers/selection/clear/", {"next": "/papers/?family=gans&page=2"})
     assert response.status_code == 302 and response["Location"] == "/papers/?family=gans&page=2"
@@ -84,8 +84,8 @@ def test_clear_empties_the_selection_and_goes_back(client, atlas):
     assert "Selection cleared (1 paper)." in page and "<strong>0</strong> selected" in page
 
 
-def test_the_selection_is_capped_with_a_message(client, atlas):
-    pad_papers(selection.LIMIT + 5, family=atlas.gans)
+def test_the_selection_is_capped_with_a_message(client, explorer_catalog):
+    pad_papers(selection.LIMIT + 5, family=explorer_catalog.gans)
     keys = [f"pad{5 + n}" for n in range(selection.LIMIT + 5)]  # pad_papers numbers after the 5 papers
     response = client.post(CHANGE, {"add": keys, "next": "/papers/"})
     assert response.status_code == 302
@@ -104,7 +104,7 @@ def test_the_selection_is_capped_with_a_message(client, atlas):
     assert _selected(client)[-1] == "ho2020denoising" and len(_selected(client)) == selection.LIMIT
 
 
-def test_unknown_keys_are_ignored_with_a_message(client, atlas):
+def test_unknown_keys_are_ignored_with_a_message(client, explorer_catalog):
     response = client.post(CHANGE, {"add": ["no-such-paper", "ho2020denoising", "x" * 5000]}, **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
@@ -115,7 +115,7 @@ def test_unknown_keys_are_ignored_with_a_message(client, atlas):
     assert client.post(CHANGE, {"remove": ["never-selected"]}).status_code == 302
 
 
-def test_a_plain_form_post_redirects_back_to_the_same_url(client, atlas):
+def test_a_plain_form_post_redirects_back_to_the_same_url(client, explorer_catalog):
     """Without JavaScript the list page's form posts the page's keys and the ticked ones."""
     _toggle(client, "oord2016wavenet")  # ticked elsewhere: not on this page, so left alone
     here = "/papers/?venue=neurips&sort=key"
@@ -135,7 +135,7 @@ def test_a_plain_form_post_redirects_back_to_the_same_url(client, atlas):
     assert response["Location"] == "/papers/"
 
 
-def test_the_list_page_form_posts_to_the_selection_with_its_token(client, atlas):
+def test_the_list_page_form_posts_to_the_selection_with_its_token(client, explorer_catalog):
     html = client.get("/papers/?sort=key").content.decode()
     form = re.search(r'<form id="selection" action="([^"]+)" method="post">(.*?)</form>', html).groups()
     assert form[0] == CHANGE
@@ -145,7 +145,7 @@ def test_the_list_page_form_posts_to_the_selection_with_its_token(client, atlas)
     assert 'hx-vals=\'{"toggle": "goodfellow2014generative"}\'' in html
 
 
-def test_htmx_gets_the_panel_alone(client, atlas):
+def test_htmx_gets_the_panel_alone(client, explorer_catalog):
     response = _toggle(client, "ho2020denoising")
     html = response.content.decode()
     assert "<html" not in html and html.strip().startswith('<section id="selection-panel"')
@@ -153,7 +153,7 @@ def test_htmx_gets_the_panel_alone(client, atlas):
     assert 'href="/papers/selection/export.bib"' in html and 'href="/papers/selection/"' in html
 
 
-def test_a_paper_page_adds_and_removes_it(client, atlas):
+def test_a_paper_page_adds_and_removes_it(client, explorer_catalog):
     page = client.get("/papers/ho2020denoising/").content.decode()
     assert 'name="add" value="ho2020denoising"' in page and "Add to selection" in page
     target = {"HTTP_HX_TARGET": "paper-selection", **HTMX}
@@ -168,7 +168,7 @@ def test_a_paper_page_adds_and_removes_it(client, atlas):
     assert _selected(client) == []
 
 
-def test_selection_page_lists_papers_in_the_order_ticked(client, atlas):
+def test_selection_page_lists_papers_in_the_order_ticked(client, explorer_catalog):
     assert "Nothing selected yet" in client.get("/papers/selection/").content.decode()
     for key in ["oord2016wavenet", "goodfellow2014generative"]:
         _toggle(client, key)
@@ -183,7 +183,7 @@ def test_selection_page_lists_papers_in_the_order_ticked(client, atlas):
     ]
 
 
-def test_one_readers_selection_is_not_cached_for_another(atlas):
+def test_one_readers_selection_is_not_cached_for_another(explorer_catalog):
     reader, other = Client(), Client()
     reader.get("/papers/?sort=key")
     _toggle(reader, "goodfellow2014generative")
@@ -195,7 +195,7 @@ def test_one_readers_selection_is_not_cached_for_another(atlas):
     assert "Add to selection" in paper and "Remove from selection" in reader_paper
 
 
-def test_changes_need_a_csrf_token(atlas):
+def test_changes_need_a_csrf_token(explorer_catalog):
     client = Client(enforce_csrf_checks=True)
     assert client.post(CHANGE, {"add": "ho2020denoising"}).status_code == 403
     assert client.post("/papers/selection/clear/").status_code == 403

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def test_home_lists_families_and_taxonomy_with_generation_slots(client, atlas):
+def test_home_lists_families_and_taxonomy_with_generation_slots(client, explorer_catalog):
     response = client.get("/")
     assert [family.slug for family in response.context["families"]] == ["gans", "diffusion-models"]
     assert response.context["tree"][0].node.slug == "explicit-density"
@@ -23,7 +23,7 @@ def test_home_lists_families_and_taxonomy_with_generation_slots(client, atlas):
     assert "Implicit density" in html
 
 
-def test_family_page_orders_seminal_first_and_has_demo_slot(client, atlas):
+def test_family_page_orders_seminal_first_and_has_demo_slot(client, explorer_catalog):
     response = client.get("/families/diffusion-models/")
     entries = response.context["reading"].entries
     assert [entry.paper.citation_key for entry in entries] == ["sohldickstein2015deep", "ho2020denoising"]
@@ -33,14 +33,14 @@ def test_family_page_orders_seminal_first_and_has_demo_slot(client, atlas):
     assert "/families/diffusion-models/cite.bib" in html
 
 
-def test_family_cite_all_is_parseable_bibtex(client, atlas):
+def test_family_cite_all_is_parseable_bibtex(client, explorer_catalog):
     response = client.get("/families/gans/cite.bib")
     assert response["Content-Disposition"] == 'attachment; filename="gans.bib"'
     library = bibtexparser.parse_string(response.content.decode())
     assert {entry.key for entry in library.entries} == {"goodfellow2014generative", "radford2016unsupervised"}
 
 
-def test_papers_list_full_page_then_partial_on_htmx(client, atlas):
+def test_papers_list_full_page_then_partial_on_htmx(client, explorer_catalog):
     full = client.get("/papers/?family=gans")
     assert full.status_code == 200
     assert b"<html" in full.content and b'id="filters"' in full.content
@@ -53,7 +53,7 @@ def test_papers_list_full_page_then_partial_on_htmx(client, atlas):
     assert keys == {"goodfellow2014generative", "radford2016unsupervised"}
 
 
-def test_history_restore_request_gets_the_full_page(client, atlas):
+def test_history_restore_request_gets_the_full_page(client, explorer_catalog):
     response = client.get(
         "/papers/?family=gans", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
     )
@@ -84,12 +84,12 @@ def test_history_restore_request_gets_the_full_page(client, atlas):
         ),
     ],
 )
-def test_papers_list_filters(client, atlas, query, expected):
+def test_papers_list_filters(client, explorer_catalog, query, expected):
     response = client.get(f"/papers/?{query}", **HTMX)
     assert {paper.citation_key for paper in response.context["papers"]} == expected
 
 
-def test_papers_list_sorts_and_paginates(client, atlas):
+def test_papers_list_sorts_and_paginates(client, explorer_catalog):
     oldest = client.get("/papers/?sort=oldest").context["papers"]
     assert [paper.year for paper in oldest] == sorted(paper.year for paper in oldest)
     by_title = client.get("/papers/?sort=title").context["papers"]
@@ -102,7 +102,7 @@ def test_papers_list_sorts_and_paginates(client, atlas):
     assert b"page=1" in page2.content  # the previous link keeps the filters and is a real href
 
 
-def test_export_selection_and_filtered_export(client, atlas):
+def test_export_selection_and_filtered_export(client, explorer_catalog):
     response = client.get("/papers/export.bib?key=ho2020denoising&key=goodfellow2014generative")
     assert response["Content-Type"].startswith("application/x-bibtex")
     keys = {entry.key for entry in bibtexparser.parse_string(response.content.decode()).entries}
@@ -112,7 +112,7 @@ def test_export_selection_and_filtered_export(client, atlas):
     assert keys == {"ho2020denoising", "goodfellow2014generative"}
 
 
-def test_paper_page_shows_citation_lineage_erratum_and_bibtex(client, atlas):
+def test_paper_page_shows_citation_lineage_erratum_and_bibtex(client, explorer_catalog):
     response = client.get("/papers/ho2020denoising/")
     html = response.content.decode()
     assert "@inproceedings{ho2020denoising" in response.context["bibtex"]
@@ -123,7 +123,7 @@ def test_paper_page_shows_citation_lineage_erratum_and_bibtex(client, atlas):
     assert "Eric A. Weiss" in thermo and "/papers/ho2020denoising/" in thermo  # erratum; built upon by
 
 
-def test_paper_downloads(client, atlas):
+def test_paper_downloads(client, explorer_catalog):
     ris = client.get("/papers/oord2016wavenet/cite.ris")
     assert ris["Content-Type"].startswith("application/x-research-info-systems")
     text = ris.content.decode()
@@ -137,7 +137,7 @@ def test_paper_downloads(client, atlas):
     assert client.get("/papers/nosuchkey/cite.ris").status_code == 404
 
 
-def test_author_and_venue_pages(client, atlas):
+def test_author_and_venue_pages(client, explorer_catalog):
     author = client.get("/papers/authors/ian-goodfellow/")
     assert [paper.citation_key for paper in author.context["papers"]] == ["goodfellow2014generative"]
     assert author.context["coauthors"][0][0].slug == "yoshua-bengio"
@@ -145,7 +145,7 @@ def test_author_and_venue_pages(client, atlas):
     assert venue.context["page"].paginator.count == 2
 
 
-def test_search_page_full_and_partial(client, atlas):
+def test_search_page_full_and_partial(client, explorer_catalog):
     full = client.get("/search/?q=diffusion")
     kinds = [group.kind for group in full.context["results"].groups]
     assert kinds == ["family", "model", "paper"]
@@ -156,7 +156,7 @@ def test_search_page_full_and_partial(client, atlas):
     assert "HX-Request" in partial["Vary"]
 
 
-def test_lineage_draws_nodes_as_links_and_edges(client, atlas):
+def test_lineage_draws_nodes_as_links_and_edges(client, explorer_catalog):
     response = client.get("/lineage/")
     picture = response.context["picture"]
     assert {node.paper.citation_key for node in picture.nodes} >= {
@@ -169,7 +169,7 @@ def test_lineage_draws_nodes_as_links_and_edges(client, atlas):
     assert b"<html" not in partial.content and b"<svg" in partial.content
 
 
-def test_compare_reads_the_records(client, atlas):
+def test_compare_reads_the_records(client, explorer_catalog):
     response = client.get("/compare/")
     rows = dict(response.context["rows"])
     assert rows["Likelihood"] == ["None (implicit)", "Lower bound"]
@@ -177,12 +177,12 @@ def test_compare_reads_the_records(client, atlas):
     assert rows["Training stability"][0] == "Unstable: mode collapse"
 
 
-def test_unknown_records_are_404(client, atlas):
+def test_unknown_records_are_404(client, explorer_catalog):
     for url in ["/families/nope/", "/papers/nope/", "/papers/authors/nope/", "/concepts/nope/", "/models/x/"]:
         assert client.get(url).status_code == 404
 
 
-def test_user_text_is_escaped_everywhere(client, atlas):
+def test_user_text_is_escaped_everywhere(client, explorer_catalog):
     evil = "<img src=x onerror=alert(1)>"
     f.PaperFactory(citation_key="evil2020", title=evil, abstract=f"About {evil} things", year=2020)
     for url in ["/papers/evil2020/", "/papers/?q=onerror", "/search/?q=img", "/papers/?q=" + evil]:
@@ -191,7 +191,7 @@ def test_user_text_is_escaped_everywhere(client, atlas):
     assert "&lt;img src=x onerror=alert(1)&gt;" in client.get("/papers/evil2020/").content.decode()
 
 
-def test_content_security_policy_allows_only_self(client, atlas):
+def test_content_security_policy_allows_only_self(client, explorer_catalog):
     response = client.get("/")
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
@@ -199,7 +199,7 @@ def test_content_security_policy_allows_only_self(client, atlas):
     assert "<script>" not in html and " style=" not in html  # nothing inline to allow
 
 
-def test_body_sends_the_csrf_token_with_htmx_requests(client, atlas):
+def test_body_sends_the_csrf_token_with_htmx_requests(client, explorer_catalog):
     html = client.get("/").content.decode()
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
 
@@ -223,11 +223,11 @@ BIB = """@article{smith2020new,
 """
 
 
-def test_import_needs_staff(client, atlas):
+def test_import_needs_staff(client, explorer_catalog):
     assert client.get("/papers/import/").status_code == 302
 
 
-def test_import_previews_then_confirms(staff_client, atlas):
+def test_import_previews_then_confirms(staff_client, explorer_catalog):
     upload = SimpleUploadedFile("mine.bib", BIB.encode(), content_type="text/x-bibtex")
     preview = staff_client.post("/papers/import/", {"file": upload})
     assert preview.status_code == 200
@@ -240,14 +240,14 @@ def test_import_previews_then_confirms(staff_client, atlas):
     assert Paper.objects.filter(citation_key="smith2020new").exists()
 
 
-def test_import_refuses_a_file_over_the_cap(staff_client, atlas):
+def test_import_refuses_a_file_over_the_cap(staff_client, explorer_catalog):
     big = SimpleUploadedFile("big.bib", b"%" * (settings.BIBTEX_MAX_BYTES + 1))
     response = staff_client.post("/papers/import/", {"file": big})
     assert response.status_code == 413
     assert b"the limit is" in response.content
 
 
-def test_import_forms_need_csrf(atlas, django_user_model):
+def test_import_forms_need_csrf(explorer_catalog, django_user_model):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
