@@ -4,8 +4,9 @@ and change log, and the files themselves as downloads."""
 from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from releases import selectors
 from releases.schemas import CC0, CC_BY, QUOTED, SCHEMA_VERSION
@@ -19,7 +20,7 @@ CONTENT_TYPES = {
 }
 
 
-@require_GET
+@require_safe
 def data_index(request: HttpRequest) -> HttpResponse:
     """The releases, newest first. Template: releases/index.html."""
     releases = selectors.release_list()
@@ -32,7 +33,15 @@ def data_index(request: HttpRequest) -> HttpResponse:
     return render(request, "releases/index.html", context)
 
 
-@require_GET
+@require_safe
+def release_detail(request: HttpRequest, name: str) -> HttpResponse:
+    """A release's own URL: its section of the /data/ page."""
+    if selectors.release_file_path(name, "datapackage.json") is None:
+        raise Http404("No such release.")
+    return redirect(reverse("releases:index") + f"#release-{name}")
+
+
+@require_safe
 def release_file(request: HttpRequest, name: str, path: str) -> FileResponse:
     """One file of a release, as listed in its SHA256SUMS."""
     file = selectors.release_file_path(name, path)

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from papers.models import Paper
-from releases.export import release_export
+from releases.export import release_export, sha256_of
 from releases.importing import ReleaseError, database_counts, release_import
 from tests.releases.conftest import release_bytes, wipe_catalog
 
@@ -70,3 +70,22 @@ def test_commands_print_what_they_wrote_and_loaded(small_catalog, tmp_path, caps
     assert "papers: 2 records; 2 added, 0 changed, 0 removed" in out
     assert f"wrote {folder} (first release, no previous one)" in out
     assert "loaded release 2026-11-29 (schema 1.0.0)" in out
+
+
+def test_a_reference_to_nothing_names_the_file_line_and_field(small_catalog, tmp_path):
+    folder = release_export(name="2026-11-29", directory=tmp_path / "2026-11-29").directory
+    path = folder / "data/families.jsonl"
+    row = json.loads(path.read_text())
+    row["taxonomy_node"] = "nowhere"
+    path.write_text(json.dumps(row, sort_keys=True) + "\n")
+    package = json.loads((folder / "datapackage.json").read_text())
+    (resource,) = [r for r in package["resources"] if r["name"] == "families"]
+    resource["bytes"], resource["hash"] = len(path.read_bytes()), "sha256:" + sha256_of(path)
+    (folder / "datapackage.json").write_text(json.dumps(package))
+    wipe_catalog()
+
+    with pytest.raises(
+        ReleaseError, match=r"data/families\.jsonl:1: taxonomy_node 'nowhere' is not in taxonomy"
+    ):
+        release_import(folder=folder)
+    assert database_counts() == {}

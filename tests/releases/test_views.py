@@ -63,3 +63,12 @@ def test_data_page_without_releases_says_how_to_make_one(db, client, settings, t
 
     assert response.status_code == 200
     assert "make release" in response.content.decode()
+
+
+def test_a_release_url_leads_to_its_section_of_the_page(releases, client):
+    response = client.get("/data/2026-11-28/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/data/#release-2026-11-28"
+    assert client.get("/data/2026-11-30/").status_code == 404
+    assert client.head("/data/").status_code == 200
