@@ -45,7 +45,7 @@ router.register("datasets", benchmarks_api.DatasetViewSet, basename="dataset")
 router.register("metrics", benchmarks_api.MetricViewSet, basename="metric")
 router.register("benchmarks", benchmarks_api.BenchmarkViewSet, basename="benchmark")
 router.register("results", benchmarks_api.ResultViewSet, basename="result")
-# Live generation (owned by the generation helper): demos, jobs (create, poll, cancel), samples.
+# Live generation: demos, jobs (create, poll, cancel), samples.
 router.register("demos", generation_api.DemoViewSet, basename="demo")
 router.register("jobs", generation_api.JobViewSet, basename="job")
 router.register("samples", generation_api.SampleViewSet, basename="sample")

@@ -1,8 +1,9 @@
 """Citation keys: first author's family name + year + first significant title word, e.g. ``oord2016wavenet``.
 
-The rule (shared with the catalog and the zoo, see the team contract): the first author's family name without
-its von particle, ASCII-folded and lowercased with everything but letters and digits dropped
-("Sohl-Dickstein" -> "sohldickstein"), then the year, then the first title word that is not a stopword.
+The catalog's content files and the zoo's docstrings cite papers by these keys, so the rule is fixed: the
+first author's family name without its von particle, ASCII-folded and lowercased with everything but
+letters and digits dropped ("Sohl-Dickstein" -> "sohldickstein"), then the year, then the first title word
+that is not a stopword.
 On collision the key gets a suffix: b, c, ... z, then 27, 28, ...
 """
 
