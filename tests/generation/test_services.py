@@ -6,9 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from django.db import connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -176,6 +179,32 @@ def test_routing_to_the_gpu_queue_is_a_setting(demos, settings, redis_broker):
     assert queued_messages(redis_broker, settings.CELERY_CPU_QUEUE) == cpu_before + 1
 
 
+@contextmanager
+def lease_held_elsewhere(job_id) -> Iterator[None]:
+    """Another worker running the job: it holds the job's lease on a database connection of its own (a
+    thread's), and dies at the end of the block (its connection closes without letting go of the lease)."""
+    held, die = threading.Event(), threading.Event()
+
+    def run() -> None:
+        try:
+            with job_lease(job_id) as lease:
+                if lease.acquired:
+                    held.set()
+                    die.wait(60)
+                connection.close()  # dying: the lease goes with the connection, unreleased
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    assert held.wait(10), "somebody else holds the job's lease"
+    try:
+        yield
+    finally:
+        die.set()
+        worker.join(10)
+
+
 def _queued(demo, **params) -> GenerationJob:
     with transaction.atomic():
         return services.job_request(demo_slug=demo.slug, raw_params=small(demo, **params)).job
@@ -209,18 +238,11 @@ def test_a_delivery_while_another_process_holds_the_lease_is_a_duplicate(demos, 
     settings.CELERY_CPU_QUEUE = IDLE_QUEUE
     demo = first_demo(demos)
     job = _queued(demo)
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            from generation.leases import _lock_key
-
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(job.pk)])
-            assert cursor.fetchone()[0], "somebody else holds the job's lease"
+    with lease_held_elsewhere(job.pk):
         assert services.job_run(job_id=job.pk) == "busy"
         job.refresh_from_db()
         assert job.status == Status.QUEUED and job.attempts == 0
-    finally:
-        other.close()  # the "other worker" dies: its lease goes with its connection
+    # The "other worker" has died: its lease went with its connection.
     with job_lease(job.pk, wait=5) as lease:
         assert lease.acquired
     assert services.job_run(job_id=job.pk) == "succeeded"
@@ -270,16 +292,8 @@ def test_the_reaper_leaves_a_live_runner_alone_and_resends_forgotten_jobs(demos,
     job = _queued(demo)
     stale = timezone.now() - timezone.timedelta(hours=1)
     GenerationJob.objects.filter(pk=job.pk).update(status=Status.RUNNING, attempts=1, heartbeat_at=stale)
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            from generation.leases import _lock_key
-
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(job.pk)])
-            assert cursor.fetchone()[0], "somebody else holds the job's lease"
+    with lease_held_elsewhere(job.pk):
         assert services.jobs_reap().requeued == []
-    finally:
-        other.close()
     forgotten = _queued(demo, seed=99)
     GenerationJob.objects.filter(pk=forgotten.pk).update(enqueued_at=stale)
     report = services.jobs_reap()
