@@ -198,8 +198,11 @@ class Standing:
     board_best: Result | None
 
 
-def standings(*, family: Family | None = None, paper: Paper | None = None, model=None) -> list[Standing]:
-    """For each board with results of the family, paper or model: its best one and where it ranks."""
+def standings(
+    *, family: Family | None = None, paper: Paper | None = None, model=None, every: bool = False
+) -> list[Standing]:
+    """For each board with results of the family, paper or model: its best one (``every``: each of its
+    rows, as a paper page lists all it reported) and where it ranks."""
     mine = Result.objects.filter(role=Result.Role.MODEL)
     if family is not None:
         mine = mine.filter(family=family)
@@ -219,20 +222,17 @@ def standings(*, family: Family | None = None, paper: Paper | None = None, model
         rows = ranked(best_first(results, higher_is_better=benchmark.metric.higher_is_better))
         ranked_count = sum(1 for row in rows if row.rank is not None)
         board_best = next((row.result for row in rows if row.best), None)
-        own = next(
-            (
-                row
-                for row in rows
-                if row.result.role == Result.Role.MODEL
-                and (family is None or row.result.family_id == family.pk)
-                and (paper is None or row.result.paper_id == paper.pk)
-                and (model is None or row.result.model_id == model.pk)
-            ),
-            None,
-        )
-        if own is not None:
-            out.append(Standing(benchmark, own.result, own.rank, ranked_count, board_best))
-    return sorted(
+        own = [
+            row
+            for row in rows
+            if row.result.role == Result.Role.MODEL
+            and (family is None or row.result.family_id == family.pk)
+            and (paper is None or row.result.paper_id == paper.pk)
+            and (model is None or row.result.model_id == model.pk)
+        ]
+        for row in own if every else own[:1]:
+            out.append(Standing(benchmark, row.result, row.rank, ranked_count, board_best))
+    return sorted(  # stable: a board's rows stay best first
         out, key=lambda s: (s.benchmark.measured_field != "", s.benchmark.position, s.benchmark.name)
     )
 

@@ -11,9 +11,10 @@ register = template.Library()
 
 @register.inclusion_tag("benchmarks/scores.html")
 def scores(*, family=None, paper=None, model=None, heading: str = "How this family scores"):
-    """The record's best result on each board, its rank there, and the board's best."""
+    """The record's best result on each board (a paper: every result it reported), its rank there, and
+    the board's best."""
     return {
-        "standings": selectors.standings(family=family, paper=paper, model=model),
+        "standings": selectors.standings(family=family, paper=paper, model=model, every=paper is not None),
         "heading": heading,
     }
 

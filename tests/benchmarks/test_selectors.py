@@ -83,6 +83,11 @@ def test_standings_give_each_record_its_best_row_and_rank(board):
     [paper] = selectors.standings(paper=board.results["DDPM"].paper)
     assert (paper.result.variant, paper.rank) == ("DDPM", 5)
     assert selectors.standings(family=f.FamilyFactory()) == []
+    two = f.PublishedResultFactory(
+        benchmark=board.benchmark, paper=paper.result.paper, family=board.diffusion, value=Decimal("3.75")
+    )
+    listed = selectors.standings(paper=two.paper, every=True)
+    assert [(s.result.value, s.rank) for s in listed] == [(Decimal("3.17"), 5), (Decimal("3.75"), 6)]
 
 
 @pytest.mark.django_db
