@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from benchmarks.models import Benchmark, Metric, Result
+from catalog.models import ExampleModel, Family, FamilyPaper
+from papers.models import Erratum, Paper, PaperLink, Venue
+
 SCHEMA_VERSION = "1.0.0"
 
 CC_BY = {
@@ -37,6 +41,7 @@ class Field:
     nullable: bool = False
     items: str | dict | None = None  # arrays: an item type, or an object's JSON Schema
     references: str | None = None  # "resource.field": a foreign key Frictionless checks
+    choices: tuple[str, ...] = ()  # the values allowed, from the model's choices
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,14 @@ def _n(name: str, kind: str, description: str, **kwargs) -> Field:
     return Field(name, kind, description, nullable=True, **kwargs)
 
 
+def _c(name: str, choices, description: str) -> Field:
+    """A string field holding one of a model's choices."""
+    values = tuple(choices.values)
+    return Field(
+        name, "string", f"{description} One of: {', '.join(repr(v) for v in values)}.", choices=values
+    )
+
+
 SLUG = _s("slug", "Stable identifier, the same in every release.")
 TEXT_NOTE = "Empty string when there is none; text fields are never null."
 DOMAIN_LINK = {
@@ -85,7 +98,7 @@ PAPER_LINK = {
     "type": "object",
     "properties": {
         "paper": {"type": "string", "description": "A papers.citation_key."},
-        "role": {"enum": ["seminal", "revival", "follow_up"]},
+        "role": {"enum": list(FamilyPaper.Role.values)},
         "note": {"type": "string"},
     },
     "required": ["paper", "role", "note"],
@@ -146,8 +159,8 @@ RESOURCES: tuple[Resource, ...] = (
             _s("key_insight", "Why it matters."),
             _s("strengths", TEXT_NOTE),
             _s("known_problems", TEXT_NOTE),
-            Field("likelihood", "string", "exact, bound, unnormalised or none."),
-            Field("sampling", "string", "one_pass, iterative or sequential."),
+            _c("likelihood", Family.Likelihood, "What likelihood the family gives."),
+            _c("sampling", Family.Sampling, "How it samples."),
             _s("training_stability", TEXT_NOTE),
             _s("latent_space", TEXT_NOTE),
             _s("erratum", "Where the overview's row is wrong, and the fix. " + TEXT_NOTE),
@@ -165,7 +178,7 @@ RESOURCES: tuple[Resource, ...] = (
         (
             SLUG,
             _s("name", "Display name."),
-            Field("kind", "string", "model or system."),
+            _c("kind", ExampleModel.Kind, "A model or a deployed system."),
             _s("description", TEXT_NOTE),
             _n("year", "integer", "Year of release."),
             _s("organisation", TEXT_NOTE),
@@ -186,7 +199,7 @@ RESOURCES: tuple[Resource, ...] = (
             SLUG,
             _s("name", "Full name at the time."),
             _s("short_name", TEXT_NOTE),
-            Field("kind", "string", "conference, journal, workshop, book, preprint, report or other."),
+            _c("kind", Venue.Kind, "What kind of venue."),
             _s("url", TEXT_NOTE),
         ),
     ),
@@ -211,7 +224,7 @@ RESOURCES: tuple[Resource, ...] = (
         CC0,
         (
             _s("citation_key", "Stable identifier, also the BibTeX key."),
-            Field("entry_type", "string", "The BibTeX entry type."),
+            _c("entry_type", Paper.EntryType, "The BibTeX entry type."),
             _s("title", "Title."),
             _n("year", "integer", "Year of publication."),
             _s("month", TEXT_NOTE),
@@ -255,7 +268,7 @@ RESOURCES: tuple[Resource, ...] = (
         (
             _s("id", "source/kind/target."),
             _s("source", "The later paper.", references="papers.citation_key"),
-            Field("kind", "string", "builds_on, revives or extends."),
+            _c("kind", PaperLink.Kind, "How source relates to target."),
             _s("target", "The earlier paper.", references="papers.citation_key"),
             _s("note", TEXT_NOTE),
         ),
@@ -269,7 +282,7 @@ RESOURCES: tuple[Resource, ...] = (
         (
             _s("id", "paper/field."),
             _s("paper", "The real paper's citation key.", references="papers.citation_key"),
-            Field("field", "string", "title, authors, year, venue or other."),
+            _c("field", Erratum.Field, "What the overview got wrong."),
             _s("claimed", "What the overview says, quoted."),
             _s("correction", "What is right."),
             _s("source_url", "Where the correction was checked."),
@@ -308,7 +321,7 @@ RESOURCES: tuple[Resource, ...] = (
             _s("abbreviation", "FID, NLL ..."),
             _s("unit", TEXT_NOTE),
             Field("higher_is_better", "boolean", "Which way is better."),
-            Field("bound", "string", "'upper' or 'lower' when a figure may be a bound; else empty."),
+            _c("bound", Metric.Bound, "Whether a figure may be a bound (empty: always exact)."),
             _s("definition", "What it measures."),
             _n("paper", "string", "The paper that defined it.", references="papers.citation_key"),
             Field("decimals", "integer", "Digits shown after the point."),
@@ -324,7 +337,7 @@ RESOURCES: tuple[Resource, ...] = (
             _s("name", "Display name."),
             _s("dataset", "A dataset slug.", references="datasets.slug"),
             _s("metric", "A metric slug.", references="metrics.slug"),
-            Field("conditioning", "string", "unconditional, class-conditional or text-conditional."),
+            _c("conditioning", Benchmark.Conditioning, "What the samples are conditioned on."),
             _n("resolution", "integer", "Pixels per side."),
             _s("split", TEXT_NOTE),
             _n("samples", "integer", "Generated samples per figure."),
@@ -345,8 +358,8 @@ RESOURCES: tuple[Resource, ...] = (
                 "benchmark/paper/variant for a published figure, benchmark/zoo/zoo_model for a measured one.",
             ),
             _s("benchmark", "A benchmark slug.", references="benchmarks.slug"),
-            Field("kind", "string", "published or measured."),
-            Field("role", "string", "model, baseline or reference."),
+            _c("kind", Result.Kind, "Where the figure comes from."),
+            _c("role", Result.Role, "What the row is."),
             _n("family", "string", "A family slug.", references="families.slug"),
             _n("model", "string", "A models.slug.", references="models.slug"),
             _n("paper", "string", "The paper's citation key.", references="papers.citation_key"),
@@ -416,6 +429,8 @@ def json_schema(resource: Resource) -> dict:
     properties = {}
     for f in resource.fields:
         schema = {"description": f.description, **_json_type(f.type, f.items)}
+        if f.choices:
+            schema["enum"] = list(f.choices)
         if f.nullable:
             schema["type"] = [schema["type"], "null"]
         properties[f.name] = schema
@@ -436,8 +451,11 @@ def table_schema(resource: Resource) -> dict:
     fields = []
     for f in sorted(resource.fields, key=lambda f: f.name):
         entry = {"name": f.name, "type": f.type, "description": f.description}
-        if not f.nullable:
-            entry["constraints"] = {"required": True}
+        constraints = {"required": True} if not f.nullable else {}
+        if f.choices:
+            constraints["enum"] = list(f.choices)
+        if constraints:
+            entry["constraints"] = constraints
         fields.append(entry)
     foreign_keys = []
     for f in sorted(resource.fields, key=lambda f: f.name):
