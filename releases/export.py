@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from papers.citations import bibtex_export, papers_csl_json, with_citation_data
 from papers.models import Paper
 from releases.diff import ReleaseDiff, release_diff
 from releases.records import release_rows
@@ -86,12 +87,6 @@ def previous_release(name: str, directory: Path | None = None) -> Path | None:
 def _bibliography() -> tuple[str, str]:
     """The catalog as .bib and CSL-JSON, by citation key, without abstracts (they are not CC0; see
     abstracts.jsonl)."""
-    try:  # where the papers app keeps its exporters has moved before; take whichever module has them
-        from papers.citations import bibtex_export
-    except ImportError:
-        from papers.services import bibtex_export
-    from papers.citations import papers_csl_json, with_citation_data
-
     papers = list(with_citation_data(Paper.objects.order_by("citation_key")))
     for paper in papers:
         paper.abstract = ""  # in memory only: nothing is saved
