@@ -6,6 +6,8 @@ Kept apart from ``config/api.py`` because DRF imports these while ``rest_framewo
 from rest_framework import exceptions, negotiation, pagination, permissions, throttling
 from rest_framework.settings import api_settings
 
+from config.client_address import client_ip
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """``?page=`` and ``?page_size=`` (capped by settings)."""
@@ -30,6 +32,10 @@ class _RuntimeRateMixin:
     # DRF reads THROTTLE_RATES once at import; reading per request keeps override_settings and env honest.
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        # DRF believes any X-Forwarded-For; only the proxies in TRUSTED_PROXIES are believed here.
+        return client_ip(request)
 
 
 class AnonThrottle(_RuntimeRateMixin, throttling.AnonRateThrottle):

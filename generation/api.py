@@ -2,6 +2,7 @@
 ``config/api_urls.py`` as ``demos``, ``jobs`` and ``samples``."""
 
 import math
+import re
 
 import django_filters
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -19,7 +20,35 @@ from generation.serializers import (
     JobSerializer,
     SampleSerializer,
 )
-from generation.throttles import JOB_CREATE_THROTTLES, client_key
+from generation.throttles import SESSION_JOBS, JobRate, client_key
+
+# ``Prefer: wait=N`` (RFC 7240) holds a job's answer until it ends or N seconds pass, at most this many.
+MAX_PREFER_WAIT = 10.0
+PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+
+
+def prefer_wait(request) -> float | None:
+    """The seconds a client is willing to wait for the job's end (``Prefer: wait=N``), capped; None if it
+    did not ask."""
+    found = PREFER_WAIT.search(request.headers.get("Prefer", ""))
+    return min(float(found.group(1)), MAX_PREFER_WAIT) if found else None
+
+
+PREFER_PARAMETER = OpenApiParameter(
+    "Prefer",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        f"`wait=N`: hold the answer until the job ends or N seconds (at most {MAX_PREFER_WAIT:g}) pass, "
+        "instead of polling. The answer says `Preference-Applied: wait=N`."
+    ),
+)
+TOKEN_PARAMETER = OpenApiParameter(
+    "X-Job-Token",
+    str,
+    OpenApiParameter.HEADER,
+    description="The token the job's creation answered with (not needed by staff or the user who asked).",
+)
 
 
 class JobLimit(exceptions.Throttled):
@@ -101,15 +130,21 @@ class SampleViewSet(viewsets.ReadOnlyModelViewSet):
         description=(
             "Validates the parameters against the demo's schema (400 with field errors), then answers "
             "200 with an identical earlier job (same demo, parameters, seed and checkpoint) or 202 with a "
-            "new queued job. 429 with Retry-After when the client has too many active jobs, the queue is "
-            "full, "
-            "or the creation rate is exceeded."
+            "new queued job and the token that proves you asked for it (to cancel it). 429 with "
+            "Retry-After when the client has too many active jobs, the queue is full, or its rate of new "
+            "jobs is exceeded (only created jobs count)."
         ),
+        parameters=[PREFER_PARAMETER],
     ),
-    retrieve=extend_schema(summary="A job's status, progress and (when done) samples"),
+    retrieve=extend_schema(
+        summary="A job's status, progress and (when done) samples; never throttled",
+        parameters=[PREFER_PARAMETER],
+    ),
     cancel=extend_schema(
         summary="Cancel a job: a queued job never runs, a running job stops at its next step",
+        description="Only whoever asked for the job (its token, its user or its browser session) or staff.",
         request=None,
+        parameters=[TOKEN_PARAMETER],
         responses={200: JobSerializer},
     ),
 )
@@ -122,10 +157,11 @@ class JobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return GenerationJob.objects.select_related("demo").prefetch_related("samples")
 
     def get_throttles(self):
-        throttles = super().get_throttles()
-        if self.action == "create":
-            throttles += [throttle() for throttle in JOB_CREATE_THROTTLES]
-        return throttles
+        # Polling is a read of one row: never throttled. Creation has its own rate (JobRate), counted in
+        # the service once a job is created, besides the API's general one.
+        if self.action == "retrieve":
+            return []
+        return super().get_throttles()
 
     def create(self, request, *args, **kwargs):
         data = JobRequestSerializer(data=request.data)
@@ -135,6 +171,7 @@ class JobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 demo_slug=data.validated_data["demo"],
                 raw_params=data.validated_data["params"],
                 client=client_key(request),
+                rate=JobRate(request),
             )
         except services.DemoUnavailable as error:
             raise exceptions.ValidationError({"demo": [f"no demo '{error}'; see /api/demos/"]}) from error
@@ -144,17 +181,36 @@ class JobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             ) from error
         except services.JobLimitExceeded as error:
             raise JobLimit(wait=math.ceil(error.retry_after), detail=str(error)) from error
-        job = outcome.job
+        job, headers = self._waited(request, outcome.job)
         url = JobSerializer(job, context=self.get_serializer_context()).get_url(job)
-        answer = {"id": job.pk, "url": url, "status": job.status, "reused": outcome.reused}
+        token = None if outcome.reused else services.job_owner_token(job_id=job.pk)
+        answer = {"id": job.pk, "url": url, "status": job.status, "reused": outcome.reused, "token": token}
         code = status.HTTP_200_OK if outcome.reused else status.HTTP_202_ACCEPTED
-        return Response(answer, status=code, headers={"Location": answer["url"]})
+        return Response(answer, status=code, headers={"Location": answer["url"], **headers})
+
+    def retrieve(self, request, *args, **kwargs):
+        job, headers = self._waited(request, self.get_object())
+        job = self.get_queryset().get(pk=job.pk)
+        return Response(JobSerializer(job, context=self.get_serializer_context()).data, headers=headers)
+
+    def _waited(self, request, job):
+        """The job after waiting for its end as long as ``Prefer: wait=N`` allows, and the headers saying
+        so."""
+        wait = prefer_wait(request)
+        if wait is None:
+            return job, {}
+        return selectors.job_wait(job_id=job.pk, seconds=wait), {"Preference-Applied": f"wait={wait:g}"}
 
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         job = self.get_object()
-        if job.client and job.client != client_key(request) and not request.user.is_staff:
-            raise exceptions.PermissionDenied("Only the client that asked for this job may cancel it.")
+        token = request.headers.get("X-Job-Token", "")
+        session_jobs = request.session.get(SESSION_JOBS, []) if hasattr(request, "session") else []
+        if not services.job_owned_by(job=job, user=request.user, token=token, session_jobs=session_jobs):
+            raise exceptions.PermissionDenied(
+                "Only whoever asked for this job may cancel it: send the token its creation answered with "
+                "as X-Job-Token."
+            )
         services.job_cancel(job_id=job.pk)
         job = self.get_queryset().get(pk=job.pk)
         return Response(JobSerializer(job, context=self.get_serializer_context()).data)

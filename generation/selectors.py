@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from statistics import median
 
@@ -39,6 +40,16 @@ def job_get(*, job_id) -> GenerationJob | None:
         .filter(pk=job_id)
         .first()
     )
+
+
+def job_wait(*, job_id, seconds: float, interval: float = 0.1) -> GenerationJob:
+    """The job once it has ended, or as it is after ``seconds`` (``Prefer: wait=N``): polls the row."""
+    deadline = time.monotonic() + seconds
+    while True:
+        job = GenerationJob.objects.get(pk=job_id)
+        if job.is_finished or time.monotonic() + interval > deadline:
+            return job
+        time.sleep(interval)
 
 
 def _typical_seconds(*, demo_id: str) -> float | None:

@@ -221,3 +221,7 @@ class JobCreatedSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Poll this for status, progress and samples.")
     status = serializers.CharField()
     reused = serializers.BooleanField(help_text="True when an identical earlier request answers this one.")
+    token = serializers.CharField(
+        allow_null=True,
+        help_text="Proves you asked for this job: send it as X-Job-Token to cancel it. Null when reused.",
+    )

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from celery import current_app
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from catalog.models import ExampleModel, Family
 from generation.leases import job_lease
@@ -152,11 +154,22 @@ def job_validate_params(*, demo: Demo, raw: Mapping) -> dict:
         raise JobParamsInvalid(error.errors) from error
 
 
+def jobs_counting_against_client(*, client: str):
+    """The client's active jobs that count against its cap: not one whose worker died (no heartbeat for
+    GENERATION_HEARTBEAT_TIMEOUT: it waits for the reaper), nor a queued one nobody picked up within
+    GENERATION_REQUEUE_QUEUED_AFTER (its message is presumed lost and waits to be sent again)."""
+    now = timezone.now()
+    dead_before = now - timedelta(seconds=settings.GENERATION_HEARTBEAT_TIMEOUT)
+    lost_before = now - timedelta(seconds=settings.GENERATION_REQUEUE_QUEUED_AFTER)
+    return GenerationJob.objects.filter(client=client, status__in=GenerationJob.ACTIVE).exclude(
+        Q(status=Status.RUNNING, heartbeat_at__lt=dead_before)
+        | Q(status=Status.QUEUED, enqueued_at__lt=lost_before)
+    )
+
+
 def _check_limits(*, client: str) -> None:
     active_cap = settings.GENERATION_MAX_ACTIVE_PER_CLIENT
-    if client and GenerationJob.objects.filter(client=client, status__in=GenerationJob.ACTIVE).count() >= (
-        active_cap
-    ):
+    if client and jobs_counting_against_client(client=client).count() >= active_cap:
         raise JobLimitExceeded(
             f"you have {active_cap} jobs queued or running; wait for one to finish", retry_after=5
         )
@@ -188,8 +201,37 @@ def _enqueue(job: GenerationJob) -> None:
     transaction.on_commit(lambda: current_app.send_task(RUN_JOB_TASK, (job_id,), **options))
 
 
-def job_request(*, demo_slug: str, raw_params: Mapping, client: str = "") -> JobRequest:
-    """Validate, then reuse an identical job or create a queued one whose task is sent after commit."""
+def job_owner_token(*, job_id) -> str:
+    """The secret that proves who asked for a job: given to its creator only (the API's answer), never
+    derived from an address. An HMAC of the id under SECRET_KEY, so nothing more is stored."""
+    return salted_hmac("generation.job-owner", str(job_id), algorithm="sha256").hexdigest()
+
+
+def job_owned_by(*, job: GenerationJob, user=None, token: str = "", session_jobs=()) -> bool:
+    """Whether the asker may act on the job as its owner: staff, the signed-in user who asked, the
+    holder of its owner token, or the browser session that asked for it."""
+    if user is not None and user.is_authenticated and (user.is_staff or job.client == f"user:{user.pk}"):
+        return True
+    if token and constant_time_compare(token, job_owner_token(job_id=job.pk)):
+        return True
+    return str(job.pk) in {str(job_id) for job_id in session_jobs}
+
+
+class RateGate(Protocol):
+    """How often a client may create jobs (``throttles.JobRate``): asked before, told after a creation."""
+
+    def seconds_to_wait(self) -> float | None: ...
+
+    def record(self) -> None: ...
+
+
+def job_request(
+    *, demo_slug: str, raw_params: Mapping, client: str = "", rate: RateGate | None = None
+) -> JobRequest:
+    """Validate, then reuse an identical job or create a queued one whose task is sent after commit.
+
+    Only a created job counts against the client's ``rate``: an invalid request or one answered from the
+    store costs nothing."""
     demo = Demo.objects.filter(slug=demo_slug, is_active=True).first()
     if demo is None:
         raise DemoUnavailable(demo_slug)
@@ -204,6 +246,9 @@ def job_request(*, demo_slug: str, raw_params: Mapping, client: str = "") -> Job
         )
         if existing:
             return JobRequest(job=existing[0], reused=True)
+        wait = rate.seconds_to_wait() if rate is not None else None
+        if wait is not None:
+            raise JobLimitExceeded("too many requests for samples; please wait a moment", retry_after=wait)
         _check_limits(client=client)
         now = timezone.now()
         job = GenerationJob.objects.create(
@@ -217,6 +262,8 @@ def job_request(*, demo_slug: str, raw_params: Mapping, client: str = "") -> Job
             enqueued_at=now,
         )
         _enqueue(job)
+    if rate is not None:
+        rate.record()
     return JobRequest(job=job, reused=False)
 
 

@@ -18,7 +18,7 @@ from catalog.models import Family
 from generation import selectors, services
 from generation.forms import demo_form, typed_params
 from generation.models import GenerationJob
-from generation.throttles import client_key, job_create_wait
+from generation.throttles import SESSION_JOBS, JobRate, client_key
 
 # Content types an artefact may be served inline with; anything else is a download.
 INLINE_TYPES = {
@@ -93,12 +93,12 @@ def job_create(request, slug):
         raise Http404("No such demo.")
     form = demo_form(demo, data=request.POST)
     if form.is_valid():
-        wait = job_create_wait(request)
-        if wait is not None:
-            return _too_many(request, wait, "Too many requests for samples; please wait a moment.")
         try:
             outcome = services.job_request(
-                demo_slug=demo.slug, raw_params=typed_params(demo, form), client=client_key(request)
+                demo_slug=demo.slug,
+                raw_params=typed_params(demo, form),
+                client=client_key(request),
+                rate=JobRate(request),
             )
         except services.JobParamsInvalid as error:
             for name, message in error.errors.items():
@@ -108,6 +108,8 @@ def job_create(request, slug):
         except services.DemoUnavailable as error:
             raise Http404("No such demo.") from error
         else:
+            if not outcome.reused:
+                _remember_job(request, outcome.job)
             if not request.htmx:
                 return redirect(outcome.job)
             return _job_partial(request, outcome.job, reused=outcome.reused)
@@ -123,7 +125,21 @@ def job_create(request, slug):
     return render(request, "generation/demo_panel.html", context, status=400)
 
 
-def _job_context(job, **extra) -> dict:
+SESSION_JOBS_KEPT = 50
+
+
+def _remember_job(request, job) -> None:
+    jobs = [job_id for job_id in request.session.get(SESSION_JOBS, []) if job_id != str(job.pk)]
+    request.session[SESSION_JOBS] = [*jobs, str(job.pk)][-SESSION_JOBS_KEPT:]
+
+
+def _owns(request, job) -> bool:
+    return services.job_owned_by(
+        job=job, user=request.user, session_jobs=request.session.get(SESSION_JOBS, [])
+    )
+
+
+def _job_context(job, *, request=None, **extra) -> dict:
     state = selectors.job_state(job=job)
     samples = list(job.samples.all())
     return {
@@ -132,13 +148,14 @@ def _job_context(job, **extra) -> dict:
         "results": [s for s in samples if s.role == "result"],
         "frames": [s for s in samples if s.role == "frame"],
         "poll_seconds": POLL_SECONDS,
+        "may_cancel": request is not None and _owns(request, job),
         **extra,
     }
 
 
 def _job_partial(request, job, **extra):
     job = selectors.job_get(job_id=job.pk)
-    return render(request, "generation/job.html#job", _job_context(job, **extra))
+    return render(request, "generation/job.html#job", _job_context(job, request=request, **extra))
 
 
 @require_GET
@@ -149,7 +166,7 @@ def job_detail(request, pk):
     job = selectors.job_get(job_id=pk)
     if job is None:
         raise Http404("No such job.")
-    response = _render(request, "generation/job.html", _job_context(job), partial="job")
+    response = _render(request, "generation/job.html", _job_context(job, request=request), partial="job")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -158,7 +175,7 @@ def job_detail(request, pk):
 def job_cancel(request, pk):
     """Cancel a job: queued jobs never run, running jobs stop at their next step."""
     job = get_object_or_404(GenerationJob, pk=pk)
-    if job.client and job.client != client_key(request) and not request.user.is_staff:
+    if not _owns(request, job):
         return HttpResponse("Only whoever asked for this job may cancel it.", status=403)
     services.job_cancel(job_id=job.pk)
     if not request.htmx:

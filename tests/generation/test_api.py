@@ -104,8 +104,9 @@ def test_the_creation_rate_is_throttled(api, demos, settings):
 
 def test_cancel_through_the_api(api, demos):
     demo = first_demo(demos)
-    job_url = api.post("/api/jobs/", {"demo": demo.slug, "params": small(demo)}, format="json").json()["url"]
-    cancelled = api.post(job_url + "cancel/")
+    created = api.post("/api/jobs/", {"demo": demo.slug, "params": small(demo)}, format="json").json()
+    job_url = created["url"]
+    cancelled = api.post(job_url + "cancel/", HTTP_X_JOB_TOKEN=created["token"])
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     stranger = APIClient(REMOTE_ADDR="10.9.8.7")
     assert stranger.post(job_url + "cancel/").status_code == 403
