@@ -22,11 +22,15 @@ def _worker_defaults(sender: Celery, **kwargs) -> None:
 
     if not hasattr(settings, "CELERY_WORKER_PROC_ALIVE_TIMEOUT"):
         sender.conf.worker_proc_alive_timeout = 120.0
+    # The reaper runs inside beat, not behind the jobs on a queue (generation/beat.py).
+    if not hasattr(settings, "CELERY_BEAT_SCHEDULER"):
+        sender.conf.beat_scheduler = "generation.beat:Scheduler"
 
 
 @app.on_after_finalize.connect
 def _schedule_reaper(sender: Celery, **kwargs) -> None:
-    """The reaper runs wherever Celery beat runs (``worker -B`` in the embedded default)."""
+    """The reaper runs in Celery beat's own process (``worker -B`` in the embedded default): the scheduler
+    in generation/beat.py calls it there, so it never waits on a queue."""
     from django.conf import settings
 
     interval = settings.GENERATION_REAPER_INTERVAL

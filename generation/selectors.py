@@ -69,10 +69,30 @@ class JobState:
     job: GenerationJob
     queue_position: int | None  # 0: next to run; None unless queued
     eta_seconds: float | None  # until the job ends; None when unknown or finished
+    # Why an active job is not moving, when it is not: its worker went silent, or it waits to run again.
+    note: str = ""
+
+
+# A running job whose worker has not written a heartbeat for this many heartbeat periods is shown as waiting.
+SILENT_HEARTBEATS = 3
+
+
+def _note(job: GenerationJob) -> str:
+    if job.status == Status.RUNNING and job.heartbeat_at:
+        silent = (timezone.now() - job.heartbeat_at).total_seconds()
+        if silent > SILENT_HEARTBEATS * settings.GENERATION_HEARTBEAT_SECONDS:
+            resent_within = settings.GENERATION_HEARTBEAT_TIMEOUT + settings.GENERATION_REAPER_INTERVAL
+            return (
+                f"No word from its worker for {silent:.0f} s: if the worker is lost, the job is sent "
+                f"again within {resent_within:.0f} s."
+            )
+    if job.status == Status.QUEUED and job.attempts:
+        return f"Its worker was lost during attempt {job.attempts}; waiting to run again."
+    return ""
 
 
 def job_state(*, job: GenerationJob) -> JobState:
-    """Where the job stands: its place in its queue and an estimate of the time left."""
+    """Where the job stands: its place in its queue, an estimate of the time left, and why it waits."""
     position = eta = None
     if job.status == Status.QUEUED:
         position = GenerationJob.objects.filter(
@@ -88,7 +108,7 @@ def job_state(*, job: GenerationJob) -> JobState:
             typical = _typical_seconds(demo_id=job.demo_id)
             if typical is not None and job.started_at:
                 eta = max(0.0, typical - (timezone.now() - job.started_at).total_seconds())
-    return JobState(job=job, queue_position=position, eta_seconds=eta)
+    return JobState(job=job, queue_position=position, eta_seconds=eta, note=_note(job))
 
 
 def sample_list(*, family_slug: str | None = None, demo_slug: str | None = None) -> QuerySet[Sample]:

@@ -134,6 +134,9 @@ class JobSerializer(serializers.ModelSerializer):
     )
     queue_position = serializers.SerializerMethodField(help_text="Jobs ahead of this one (queued jobs only).")
     eta_seconds = serializers.SerializerMethodField(help_text="Estimated seconds until the job ends.")
+    note = serializers.SerializerMethodField(
+        help_text="Why an active job is not moving (its worker went silent or was lost); empty otherwise."
+    )
     samples = serializers.SerializerMethodField(help_text="The artefacts, once the job has succeeded.")
     url = serializers.SerializerMethodField(help_text="This job in the API.")
     page_url = serializers.SerializerMethodField(help_text="This job's page in the browser.")
@@ -153,6 +156,7 @@ class JobSerializer(serializers.ModelSerializer):
             "preview",
             "queue_position",
             "eta_seconds",
+            "note",
             "attempts",
             "worker",
             "device",
@@ -187,6 +191,9 @@ class JobSerializer(serializers.ModelSerializer):
     def get_eta_seconds(self, job) -> float | None:
         eta = self._state(job).eta_seconds
         return round(eta, 2) if eta is not None else None
+
+    def get_note(self, job) -> str:
+        return self._state(job).note
 
     @extend_schema_field(SampleSerializer(many=True))
     def get_samples(self, job) -> list:

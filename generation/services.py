@@ -9,6 +9,7 @@ process never imports torch either. Tasks are sent by name (``RUN_JOB_TASK``): t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -529,7 +530,7 @@ class ReapReport:
 
 def jobs_reap() -> ReapReport:
     """Re-queue running jobs whose worker stopped heartbeating (fail them after N attempts), and send again
-    queued jobs that nobody picked up for long (a message the broker lost). Safe to run anywhere, often."""
+    queued jobs whose message the broker lost. Safe to run anywhere, often."""
     report = ReapReport()
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.GENERATION_HEARTBEAT_TIMEOUT)
@@ -552,14 +553,61 @@ def jobs_reap() -> ReapReport:
                 job.save(update_fields=["status", "enqueued_at"])
                 _enqueue(job)
                 report.requeued.append(str(job.pk))
-    forgotten_before = now - timedelta(seconds=settings.GENERATION_REQUEUE_QUEUED_AFTER)
-    with transaction.atomic():
-        forgotten = GenerationJob.objects.select_for_update(skip_locked=True).filter(
-            status=Status.QUEUED, enqueued_at__lt=forgotten_before
-        )
-        for job in forgotten:
-            job.enqueued_at = now
-            job.save(update_fields=["enqueued_at"])
-            _enqueue(job)
-            report.resent.append(str(job.pk))
+    _resend_lost(now=now, report=report)
     return report
+
+
+# A message sent this recently may be on its way to a worker rather than lost: never re-sent on a count alone.
+LOST_MESSAGE_GRACE_SECONDS = 10.0
+
+
+def messages_waiting(queue: str) -> int | None:
+    """Messages waiting in a broker queue (not those a worker holds), or None when the broker cannot be
+    asked now. A queue the broker does not know (restarted without persistence) holds none."""
+    with current_app.connection_for_read() as conn:
+        try:
+            conn.ensure_connection(max_retries=1)
+            channel = conn.channel()
+        except Exception:  # refused, timed out, unknown host: whatever the transport raises
+            return None
+        try:
+            return int(channel.queue_declare(queue=queue, passive=True).message_count)
+        except conn.channel_errors:
+            return 0
+        except (*conn.connection_errors, OSError):
+            return None
+        finally:
+            with contextlib.suppress(Exception):  # a channel the broker closed (NOT_FOUND)
+                channel.close()
+
+
+def _resend_lost(*, now, report: ReapReport) -> None:
+    """Send again the queued jobs whose message is gone. A broker restarted without persistence loses what
+    it held: a queue then holds fewer messages than the database has jobs waiting on it, and the oldest
+    jobs are the ones lost. Any job unclaimed for GENERATION_REQUEUE_QUEUED_AFTER is sent again too (a
+    broker that cannot count). A duplicate delivery is harmless: it finds the job taken and skips."""
+    grace_before = now - timedelta(seconds=LOST_MESSAGE_GRACE_SECONDS)
+    forgotten_before = now - timedelta(seconds=settings.GENERATION_REQUEUE_QUEUED_AFTER)
+    queues = GenerationJob.objects.filter(status=Status.QUEUED).values_list("queue", flat=True).distinct()
+    for queue in sorted(set(queues)):
+        waiting = messages_waiting(queue)
+        with transaction.atomic():
+            jobs = list(
+                GenerationJob.objects.select_for_update(skip_locked=True)
+                .filter(status=Status.QUEUED, queue=queue)
+                .order_by("enqueued_at", "created_at")
+            )
+            if waiting is None:
+                continue  # the broker is away: nothing can be sent; the next round tries again
+            missing = max(0, len(jobs) - waiting)
+            settled = [job for job in jobs if job.enqueued_at is None or job.enqueued_at < grace_before]
+            lost = settled[:missing]
+            forgotten = [
+                job for job in settled[missing:] if job.enqueued_at and job.enqueued_at < forgotten_before
+            ]
+            lost += forgotten
+            for job in lost:
+                job.enqueued_at = now
+                job.save(update_fields=["enqueued_at"])
+                _enqueue(job)
+                report.resent.append(str(job.pk))

@@ -1,0 +1,123 @@
+"""Recovery that must not wait for the job queue: the reaper runs inside a real ``celery beat`` process
+while the job queue is backed up, jobs whose messages a broker restart lost are sent again on the next
+reaper round, and a job whose worker is gone neither locks its client out nor shows a frozen "running"."""
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from generation import services
+from generation.models import Demo, GenerationJob
+from generation.tasks import run_job
+from tests.generation.conftest import CPU_QUEUE, REDIS_URL, ROOT, queued_messages, wait_for
+from tests.generation.test_services import first_demo, small
+
+Status = GenerationJob.Status
+
+
+def request(demo: Demo, **params) -> GenerationJob:
+    with transaction.atomic():
+        return services.job_request(demo_slug=demo.slug, raw_params=params, client="test").job
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_reaper_runs_in_beat_while_the_job_queue_is_backed_up(demos, settings, redis_broker, tmp_path):
+    settings.CELERY_CPU_QUEUE = queue = f"{CPU_QUEUE}-backlog"
+    for _ in range(30):  # a backlog nobody is draining
+        run_job.apply_async((str(uuid.uuid4()),), queue=queue)
+    demo = first_demo(demos)
+    job = request(demo, **small(demo, seed=31))
+    # Its worker died long ago: a running job with a heartbeat an hour old, and no lease held.
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status=Status.RUNNING, attempts=1, heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    log = tmp_path / "beat.log"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_CPU_QUEUE": queue,
+        "GENERATION_REAPER_INTERVAL": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "beat",
+        f"--schedule={tmp_path / 'schedule'}",
+        "--loglevel=INFO",
+    ]
+    with log.open("wb") as out:
+        beat = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=out)
+    try:
+        requeued = wait_for(
+            lambda: GenerationJob.objects.filter(pk=job.pk, status=Status.QUEUED).first(),
+            timeout=45,
+            interval=0.2,
+            what="the reaper to re-queue the job",
+        )
+    except AssertionError as error:
+        raise AssertionError(log.read_text(errors="replace")[-3000:]) from error
+    finally:
+        beat.terminate()
+        beat.wait(timeout=20)
+    assert requeued.attempts == 1
+    assert queued_messages(redis_broker, queue) >= 31  # the backlog, and the job sent again behind it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_whose_messages_the_broker_lost_are_sent_again_at_the_next_round(demos, settings, redis_broker):
+    settings.CELERY_CPU_QUEUE = queue = f"{CPU_QUEUE}-lost"
+    demo = first_demo(demos)
+    jobs = [request(demo, **small(demo, seed=40 + i)) for i in range(3)]
+    wait_for(lambda: queued_messages(redis_broker, queue) == 3, timeout=10, what="three messages")
+    a_while_ago = timezone.now() - timedelta(seconds=30)
+    GenerationJob.objects.filter(pk__in=[j.pk for j in jobs]).update(enqueued_at=a_while_ago)
+    for key in redis_broker.scan_iter(f"{queue}*"):  # a broker restarted without persistence
+        redis_broker.delete(key)
+    fresh = request(demo, **small(demo, seed=50))  # sent after the restart: its message is there
+    report = services.jobs_reap()
+    assert sorted(report.resent) == sorted(str(j.pk) for j in jobs)
+    assert queued_messages(redis_broker, queue) == 4
+    assert str(fresh.pk) not in report.resent
+    # Nothing lost now: the next round sends nothing.
+    assert services.jobs_reap().resent == []
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_does_not_lock_its_client_out_and_says_why_it_waits(demos, settings):
+    settings.GENERATION_MAX_ACTIVE_PER_CLIENT = 1
+    demo = first_demo(demos)
+    api = APIClient(REMOTE_ADDR="192.0.2.60")
+    first = api.post("/api/jobs/", {"demo": demo.slug, "params": small(demo, seed=1)}, format="json").json()
+    GenerationJob.objects.filter(pk=first["id"]).update(
+        status=Status.RUNNING, attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
+    shown = api.get(first["url"]).json()
+    assert shown["status"] == "running" and "No word from its worker" in shown["note"]
+    page = api.get(GenerationJob.objects.get(pk=first["id"]).get_absolute_url())
+    assert "No word from its worker" in page.content.decode()
+    second = api.post("/api/jobs/", {"demo": demo.slug, "params": small(demo, seed=2)}, format="json")
+    assert second.status_code == 202, second.json()
+    # Once reaped it waits in the queue, and says so.
+    GenerationJob.objects.filter(pk=first["id"]).update(status=Status.QUEUED)
+    assert "worker was lost" in api.get(first["url"]).json()["note"]
