@@ -63,10 +63,10 @@ def release_records(folder: Path) -> dict[str, dict[str, dict]]:
     return out
 
 
-def release_diff(old: Path | None, new: Path, *, previous_name: str | None = None) -> ReleaseDiff:
+def records_diff(
+    before: dict[str, dict[str, dict]], after: dict[str, dict[str, dict]], *, previous: str | None
+) -> ReleaseDiff:
     """Added, changed (with the fields that differ) and removed identifiers, per record type, sorted."""
-    before = release_records(old) if old is not None else {}
-    after = release_records(new)
     resources = {}
     for name in [*after, *(n for n in before if n not in after)]:
         old_rows, new_rows = before.get(name, {}), after.get(name, {})
@@ -79,4 +79,9 @@ def release_diff(old: Path | None, new: Path, *, previous_name: str | None = Non
             if fields:
                 changes.changed[key] = fields
         resources[name] = changes
-    return ReleaseDiff(previous=previous_name if old is not None else None, resources=resources)
+    return ReleaseDiff(previous=previous, resources=resources)
+
+
+def release_diff(old: Path, new: Path) -> ReleaseDiff:
+    """What changed from release folder ``old`` to release folder ``new``."""
+    return records_diff(release_records(old), release_records(new), previous=old.name)

@@ -27,7 +27,7 @@ from django.conf import settings
 
 from papers.citations import bibtex_export, papers_csl_json, with_citation_data
 from papers.models import Paper
-from releases.diff import ReleaseDiff, release_diff
+from releases.diff import ReleaseDiff, records_diff, release_records
 from releases.records import release_rows
 from releases.schemas import CC0, CC_BY, QUOTED, RESOURCES, SCHEMA_VERSION, json_schema, table_schema
 
@@ -35,6 +35,7 @@ RELEASE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PACKAGE_NAME = "generative-atlas"
 TITLE = "Generative Atlas: the catalog of generative model families as open data"
 SUMS_FILE = "SHA256SUMS"
+CSL_MEDIATYPE = "application/vnd.citationstyles.csl+json"
 
 
 class ReleaseError(Exception):
@@ -199,24 +200,29 @@ def _datapackage(name: str, folder: Path) -> dict:
                 "licenses": [resource.licence],
             }
         )
-    for resource_name, path, mediatype, title in (
-        ("bibtex", "atlas.bib", "application/x-bibtex", "The bibliography as BibTeX"),
-        (
-            "csl-json",
-            "atlas.csl.json",
-            "application/vnd.citationstyles.csl+json",
-            "The bibliography as CSL-JSON",
-        ),
-    ):
+    others = [
+        ("bibtex", "atlas.bib", "application/x-bibtex", "The bibliography as BibTeX", CC0),
+        ("csl-json", "atlas.csl.json", CSL_MEDIATYPE, "The bibliography as CSL-JSON", CC0),
+        ("changes", "changes.json", "application/json", "Added, changed and removed, by identifier", CC0),
+        ("changelog", "CHANGELOG.md", "text/markdown", "Every release so far, newest first", CC0),
+        ("citation", "CITATION.cff", "application/yaml", "How to cite this release", CC0),
+        ("readme", "README.md", "text/markdown", "What the files hold, and their licences", CC0),
+    ]
+    others += [
+        (f"{r.name}-json-schema", r.schema_path, "application/schema+json", f"JSON Schema of {r.name}", CC0)
+        for r in RESOURCES
+    ]
+    for resource_name, path, mediatype, title, licence in others:
         resources.append(
             {
                 "name": resource_name,
                 "title": title,
+                "type": "file",  # checked by size and sha256 (frictionless reads a bare .json as a table)
                 **described(path),
-                "format": path.split(".", 1)[1],
+                "format": path.rsplit(".", 1)[1],
                 "mediatype": mediatype,
                 "encoding": "utf-8",
-                "licenses": [CC0],
+                "licenses": [licence],
             }
         )
     return {
@@ -277,14 +283,16 @@ def release_export(
             (work / resource.schema_path).write_text(dumps_document(json_schema(resource)), encoding="utf-8")
         (work / "atlas.bib").write_text(bibtex, encoding="utf-8")
         (work / "atlas.csl.json").write_text(csl, encoding="utf-8")
-        (work / "datapackage.json").write_text(dumps_document(_datapackage(name, work)), encoding="utf-8")
-        diff = release_diff(Path(previous) if previous else None, work, previous_name=_name_of(previous))
+        before = release_records(Path(previous)) if previous else {}
+        after = {r.name: {row[r.key]: row for row in rows[r.name]} for r in RESOURCES}
+        diff = records_diff(before, after, previous=_name_of(previous))
         (work / "changes.json").write_text(dumps_document(diff.as_dict(release=name)), encoding="utf-8")
         (work / "CHANGELOG.md").write_text(
             _changelog(name, diff, previous and Path(previous)), encoding="utf-8"
         )
         (work / "CITATION.cff").write_text(_citation_cff(name), encoding="utf-8")
         (work / "README.md").write_text(_readme(name), encoding="utf-8")
+        (work / "datapackage.json").write_text(dumps_document(_datapackage(name, work)), encoding="utf-8")
         (work / SUMS_FILE).write_text(_sums(work), encoding="utf-8")
         work.chmod(0o755)
         if directory.exists():

@@ -20,7 +20,7 @@ def test_release_validates_with_frictionless_and_the_json_schemas(small_catalog,
 
     report = validate(str(folder / "datapackage.json"))
     assert report.valid, report.flatten(["title", "resourcePath", "rowNumber", "fieldName", "note"])
-    assert report.stats["tasks"] == len(RESOURCES) + 2  # the record types, the .bib and the CSL-JSON
+    assert report.stats["tasks"] == 2 * len(RESOURCES) + 6  # data and JSON Schema per type, 6 other files
 
     for resource in RESOURCES:
         schema = json.loads((folder / resource.schema_path).read_text())
@@ -47,8 +47,9 @@ def test_datapackage_describes_every_file_with_licence_size_and_sha256(small_cat
         data = (folder / resource["path"]).read_bytes()
         assert resource["bytes"] == len(data)
         assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
-    sums = dict(reversed(line.split("  ")) for line in (folder / "SHA256SUMS").read_text().splitlines())
     files = release_bytes(folder)
+    assert {r["path"] for r in package["resources"]} == set(files) - {"datapackage.json", "SHA256SUMS"}
+    sums = dict(reversed(line.split("  ")) for line in (folder / "SHA256SUMS").read_text().splitlines())
     assert set(sums) == set(files) - {"SHA256SUMS"}
     assert all(hashlib.sha256(files[path]).hexdigest() == digest for path, digest in sums.items())
 
