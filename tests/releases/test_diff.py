@@ -7,6 +7,7 @@ import pytest
 
 from catalog.models import Domain
 from papers.models import Erratum, Paper
+from releases.diff import release_diff
 from releases.export import release_export
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def _changes(folder) -> dict:
 
 
 def test_one_edited_title_is_the_only_change(small_catalog, tmp_path):
-    release_export(name="2026-11-28", directory=tmp_path / "2026-11-28")
+    old = release_export(name="2026-11-28", directory=tmp_path / "2026-11-28")
     Paper.objects.filter(citation_key="ho2020denoising").update(title="Denoising Diffusion Models, Corrected")
     new = release_export(name="2026-11-29", directory=tmp_path / "2026-11-29")
 
@@ -32,6 +33,8 @@ def test_one_edited_title_is_the_only_change(small_catalog, tmp_path):
         "## 2026-11-29 (schema 1.0.0)\n\nSince 2026-11-28:\n\n- papers changed (1): `ho2020denoising` (title)"
         in changelog
     )
+    folders = release_diff(old.directory, new.directory)  # any two release folders compare the same way
+    assert folders.as_dict(release="2026-11-29") == json.loads((new.directory / "changes.json").read_text())
     assert changelog.index("## 2026-11-29") < changelog.index(
         "## 2026-11-28 (schema 1.0.0)\n\nFirst release."
     )
