@@ -55,6 +55,15 @@ def _curve(values: list[float], points: int = 20) -> list[float]:
     ]
 
 
+def _split(kind: str, config) -> dict:
+    """What the model was trained on, for the manifest."""
+    if kind == "image":
+        return data.split_description()
+    if kind == "plane":
+        return {"dataset": f"fresh draws of data.toy({config.toy!r})"}
+    return {"dataset": "names package", **data.NAME_SPLITS}
+
+
 def train(
     name: str,
     *,
@@ -98,9 +107,7 @@ def train(
         "citation_key": entry.citation_key,
         "config": dataclasses.asdict(cfg),
         "seed": seed,
-        "split": data.split_description()
-        if entry.kind == "image"
-        else {"dataset": "names package", **data.NAME_SPLITS},
+        "split": _split(entry.kind, cfg),
         "steps": cfg.steps,
         "wall_time_s": round(wall, 2),
         "cpu_time_s": round(cpu, 2),

@@ -6,6 +6,7 @@ import torch
 
 from generation.zoo import plane_flow, registry
 from generation.zoo.demos import get_demo, run_demo
+from generation.zoo.train import train
 
 
 def _perturb(module: torch.nn.Module) -> None:
@@ -50,3 +51,12 @@ def test_the_density_demo_loads_its_own_checkpoint_not_the_digits_flow(monkeypat
     assert get_demo("realnvp-two-moons").checkpoint_path.name == "realnvp-two-moons.pt"
     manifest = registry.read_manifest("realnvp-two-moons")
     assert registry.sha256_of(registry.get_model("realnvp-two-moons").checkpoint_path) == manifest["sha256"]
+
+
+def test_training_from_the_registry_lowers_the_nll_and_writes_a_manifest(tmp_path):
+    manifest = train("realnvp-two-moons", overrides={"steps": 60}, out_dir=tmp_path, quiet=True)
+    assert manifest["split"] == {"dataset": "fresh draws of data.toy('two_moons')"}
+    assert manifest["config"]["couplings"] == plane_flow.Config().couplings
+    curve = manifest["loss_curves"]["nll_nats"]
+    assert curve[-1] < curve[0]
+    assert (tmp_path / "realnvp-two-moons.pt").stat().st_size == manifest["checkpoint_bytes"]
