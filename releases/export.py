@@ -58,6 +58,10 @@ def dumps_document(document) -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
+def _write(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8"))  # bytes, so that no platform turns "\n" into "\r\n"
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -172,7 +176,7 @@ def _changelog_section(name: str, diff: ReleaseDiff) -> str:
 def _changelog(name: str, diff: ReleaseDiff, previous: Path | None) -> str:
     older = ""
     if previous is not None and (previous / "CHANGELOG.md").is_file():
-        text = (previous / "CHANGELOG.md").read_text(encoding="utf-8")
+        text = (previous / "CHANGELOG.md").read_bytes().decode("utf-8")
         older = text[text.find("\n## ") + 1 :] if "\n## " in text else ""
     body = "# Change log\n\n" + _changelog_section(name, diff)
     return body + ("\n" + older if older else "")
@@ -279,21 +283,19 @@ def release_export(
         (work / "schemas").mkdir()
         for resource in RESOURCES:
             text = "".join(dumps_line(row) for row in rows[resource.name])
-            (work / resource.path).write_text(text, encoding="utf-8")
-            (work / resource.schema_path).write_text(dumps_document(json_schema(resource)), encoding="utf-8")
-        (work / "atlas.bib").write_text(bibtex, encoding="utf-8")
-        (work / "atlas.csl.json").write_text(csl, encoding="utf-8")
+            _write(work / resource.path, text)
+            _write(work / resource.schema_path, dumps_document(json_schema(resource)))
+        _write(work / "atlas.bib", bibtex)
+        _write(work / "atlas.csl.json", csl)
         before = release_records(Path(previous)) if previous else {}
         after = {r.name: {row[r.key]: row for row in rows[r.name]} for r in RESOURCES}
         diff = records_diff(before, after, previous=_name_of(previous))
-        (work / "changes.json").write_text(dumps_document(diff.as_dict(release=name)), encoding="utf-8")
-        (work / "CHANGELOG.md").write_text(
-            _changelog(name, diff, previous and Path(previous)), encoding="utf-8"
-        )
-        (work / "CITATION.cff").write_text(_citation_cff(name), encoding="utf-8")
-        (work / "README.md").write_text(_readme(name), encoding="utf-8")
-        (work / "datapackage.json").write_text(dumps_document(_datapackage(name, work)), encoding="utf-8")
-        (work / SUMS_FILE).write_text(_sums(work), encoding="utf-8")
+        _write(work / "changes.json", dumps_document(diff.as_dict(release=name)))
+        _write(work / "CHANGELOG.md", _changelog(name, diff, previous and Path(previous)))
+        _write(work / "CITATION.cff", _citation_cff(name))
+        _write(work / "README.md", _readme(name))
+        _write(work / "datapackage.json", dumps_document(_datapackage(name, work)))
+        _write(work / SUMS_FILE, _sums(work))
         work.chmod(0o755)
         if directory.exists():
             shutil.rmtree(directory)
@@ -305,7 +307,7 @@ def release_export(
         directory=directory,
         previous=_name_of(previous),
         diff=diff,
-        counts={name: len(r) for name, r in rows.items()},
+        counts={kind: len(r) for kind, r in rows.items()},
     )
 
 
