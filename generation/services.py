@@ -292,6 +292,25 @@ def _finish(job_id, *, status: str, error: str = "", timings: Mapping | None = N
         fields["timings"] = dict(timings)
     GenerationJob.objects.filter(pk=job_id).update(**fields, preview_name="", preview_step=None)
     _forget_preview(job_id)
+    transaction.on_commit(lambda: sweep_unreferenced_files(job_id))
+
+
+def sweep_unreferenced_files(job_id) -> list[str]:
+    """Delete the files in the job's folder that no Sample row names: what an attempt killed between writing
+    its artefacts and committing their rows left behind. Called by whoever holds the job's lease (a new
+    attempt, or the end of the job), so no live attempt is writing there."""
+    folder = f"generation/{job_id}"
+    try:
+        _, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return []
+    kept = set(Sample.objects.filter(job_id=job_id).values_list("file", flat=True))
+    removed = [f"{folder}/{name}" for name in files if f"{folder}/{name}" not in kept]
+    for name in removed:
+        default_storage.delete(name)
+    if removed:
+        logger.info("job %s: removed %d files a lost attempt left behind", job_id, len(removed))
+    return removed
 
 
 def _forget_preview(job_id) -> None:
@@ -334,6 +353,7 @@ def _claim(*, job_id, worker: str, device: str, lease) -> GenerationJob | None:
         job.progress_step = 0
         job.error = ""
         job.save()
+        transaction.on_commit(lambda: sweep_unreferenced_files(job.pk))
         return job
 
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from generation import services
 from generation.models import Demo, GenerationJob
 from generation.tasks import run_job
-from tests.generation.conftest import CPU_QUEUE, REDIS_URL, ROOT, queued_messages, wait_for
+from tests.generation.conftest import CPU_QUEUE, REDIS_URL, ROOT, queued_messages, wait_for, wait_job
 from tests.generation.test_services import first_demo, small
 
 Status = GenerationJob.Status
@@ -121,3 +121,23 @@ def test_a_job_whose_worker_died_does_not_lock_its_client_out_and_says_why_it_wa
     # Once reaped it waits in the queue, and says so.
     GenerationJob.objects.filter(pk=first["id"]).update(status=Status.QUEUED)
     assert "worker was lost" in api.get(first["url"]).json()["note"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_between_writing_its_files_and_committing_leaves_no_orphan(
+    demos, worker_factory, settings, media_root
+):
+    settings.CELERY_CPU_QUEUE = queue = f"{CPU_QUEUE}-store"
+    worker = worker_factory(queue=queue, name="store-killer", app="tests.generation.crashing_store_worker")
+    demo = first_demo(demos)
+    job = request(demo, **small(demo, seed=61))
+    done = wait_job(job.pk, timeout=120)
+    assert done.status == Status.SUCCEEDED, f"{done.error}\n{worker.text()[-3000:]}"
+    assert done.attempts == 2  # the first attempt died after writing its file
+    on_disk = {
+        path.relative_to(media_root).as_posix()
+        for path in (media_root / "generation" / str(job.pk)).iterdir()
+    }
+    assert on_disk == {sample.file.name for sample in done.samples.all()}
+    assert not any("/a1-" in name for name in on_disk)
