@@ -16,6 +16,7 @@ from catalog.models import FamilyPaper
 from config.api import ApiModelViewSet, ConditionalGetMixin, ContentCachedReadsMixin, PayloadTooLarge
 from papers.citations import with_citation_data
 from papers.filters import AuthorFilter, PaperFilter, VenueFilter
+from papers.imports import BibtexNotUtf8, decode_bibtex
 from papers.models import Authorship, Paper
 from papers.renderers import (
     CITATION_RENDERERS,
@@ -322,9 +323,9 @@ class BibtexTextParser(BaseParser):
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read() if stream is not None else b""
         try:
-            return {"text": raw.decode("utf-8")}
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"The .bib is not UTF-8: byte {exc.start} cannot be decoded.") from exc
+            return {"text": decode_bibtex(raw)}
+        except BibtexNotUtf8 as exc:
+            raise ParseError(f"The .bib is {exc}.") from exc
 
 
 class ApplicationBibtexParser(BibtexTextParser):
@@ -431,9 +432,9 @@ def _bib_text(data, *, limit: int) -> str:
         if upload.size > limit:
             raise PayloadTooLarge(f"The .bib is larger than the {limit:,}-byte limit.")
         try:
-            return upload.read().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValidationError({"file": [f"Not UTF-8: byte {exc.start} cannot be decoded."]}) from exc
+            return decode_bibtex(upload.read())
+        except BibtexNotUtf8 as exc:
+            raise ValidationError({"file": [f"{str(exc)[0].upper()}{str(exc)[1:]}."]}) from exc
     text = data.get("text") if hasattr(data, "get") else None
     if not isinstance(text, str) or not text.strip():
         raise ValidationError(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import bibtexparser
 from bibtexparser.library import Library
@@ -424,6 +425,16 @@ def _parse_entry(
     result.entries.append(ParsedEntry(source, line, key, columns["entry_type"], columns, extra, authors))
 
 
+# Fields stored as links: only http(s) is kept (a javascript: or data: URL would become a live link).
+WEB_URL_FIELDS = frozenset({"url", "checked"})
+
+
+def is_web_url(value: str) -> bool:
+    """True for an absolute http or https URL with a host."""
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
 MAX_DEPTH = 50  # braces nested deeper than this are not a bibliography; refuse them before decoding
 
 
@@ -458,6 +469,9 @@ def _fields_to_record(
         if name in TEXT_COLUMNS:
             columns[TEXT_COLUMNS[name]] = latex_to_text(value)
         elif name in VERBATIM_COLUMNS:
+            if name in WEB_URL_FIELDS and value.strip() and not is_web_url(value.strip()):
+                errors.append(f"{name}: only http(s) URLs are kept, not {value.strip()[:60]!r}")
+                continue
             columns[VERBATIM_COLUMNS[name]] = value.strip()
         elif name == "author":
             try:

@@ -73,10 +73,27 @@ def _read(path: Path, report: ImportReport) -> str | None:
         report.failed.append(Failure(0, "", f"cannot read the file: {exc.strerror or exc}", str(path)))
         return None
     try:
+        return decode_bibtex(data)
+    except BibtexNotUtf8 as exc:
+        report.failed.append(Failure(exc.line, "", str(exc), str(path)))
+        return None
+
+
+class BibtexNotUtf8(ValueError):
+    """The bytes are not UTF-8: every way in (command line, API, staff page) refuses them alike."""
+
+    def __init__(self, *, byte: int, line: int):
+        super().__init__(f"not UTF-8: byte {byte} (line {line}) cannot be decoded; save the file as UTF-8")
+        self.byte = byte
+        self.line = line
+
+
+def decode_bibtex(data: bytes) -> str:
+    """The one encoding rule of imports: UTF-8 (a byte-order mark is dropped), else BibtexNotUtf8."""
+    try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        report.warnings.append(Failure(0, "", f"not UTF-8 (byte {exc.start}); read as Latin-1", str(path)))
-        return data.decode("latin-1")
+        raise BibtexNotUtf8(byte=exc.start, line=data.count(b"\n", 0, exc.start) + 1) from exc
 
 
 def bibtex_import(

@@ -152,6 +152,13 @@ class Paper(models.Model):
     def arxiv_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
 
+    @property
+    def web_url(self) -> str:
+        """The publisher's URL when it is http(s): the only kind the pages link (never javascript:)."""
+        from papers.bibtex import is_web_url
+
+        return self.url if self.url and is_web_url(self.url) else ""
+
 
 class Authorship(models.Model):
     """An author's place in a paper's author list (0 is first)."""

@@ -30,7 +30,7 @@ from pages import fragments
 from pages.rendering import download, is_partial, render_cached_page
 from papers import citations, listing, selection
 from papers.bibtex import BibtexTooLarge
-from papers.imports import bibtex_import
+from papers.imports import BibtexNotUtf8, bibtex_import, decode_bibtex
 from papers.models import Author, Authorship, Paper, PaperLink, Venue
 from papers.selectors import papers_for_export, papers_in_order
 
@@ -221,7 +221,12 @@ def paper_import(request: HttpRequest) -> HttpResponse:
         if not pending:
             context["error"] = "Nothing to confirm: upload the file again."
             return render(request, "papers/paper_import.html", context, status=400)
-        report = bibtex_import(text=pending["text"], partial=True, source_name=pending["name"])
+        # The command line's and the API's rule: all or nothing, unless asked to skip the failed entries.
+        partial = request.POST.get("partial") == "on"
+        report = bibtex_import(text=pending["text"], partial=partial, source_name=pending["name"])
+        if report.rolled_back:  # nothing written: offer the same file again, with the choice
+            context |= {"report": report, "preview": True, "refused": True, "name": pending["name"]}
+            return render(request, "papers/paper_import.html", context | _report_context(report), status=400)
         del request.session[IMPORT_SESSION_KEY]
         context |= {"report": report, "confirmed": True, "name": pending["name"], **_report_context(report)}
         return render(request, "papers/paper_import.html", context)
@@ -236,9 +241,9 @@ def paper_import(request: HttpRequest) -> HttpResponse:
             )
             return render(request, "papers/paper_import.html", context, status=413)
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            context["error"] = f"{upload.name} is not UTF-8 text (byte {error.start})."
+            text = decode_bibtex(upload.read())
+        except BibtexNotUtf8 as error:
+            context["error"] = f"{upload.name}: {error}"
             return render(request, "papers/paper_import.html", context, status=400)
         try:
             with transaction.atomic():

@@ -235,7 +235,8 @@ def test_import_previews_then_confirms(staff_client, explorer_catalog):
     summary = {label: count for label, count, _ in preview.context["summary"]}
     assert summary["new"] == 1 and summary["failed"] >= 1
     assert preview.context["failures"][0][0]  # a line number
-    confirmed = staff_client.post("/papers/import/", {"action": "confirm"})
+    # A failed entry: skipping it is a choice, as --partial is on the command line.
+    confirmed = staff_client.post("/papers/import/", {"action": "confirm", "partial": "on"})
     assert confirmed.status_code == 200 and confirmed.context["confirmed"]
     assert Paper.objects.filter(citation_key="smith2020new").exists()
 
