@@ -209,6 +209,12 @@ GENERATION_PROGRESS_INTERVAL = env.float("GENERATION_PROGRESS_INTERVAL", default
 # Celery soft and hard time limits of one job (s), sent with each job's task.
 GENERATION_SOFT_TIME_LIMIT = env.int("GENERATION_SOFT_TIME_LIMIT", default=300)
 GENERATION_HARD_TIME_LIMIT = env.int("GENERATION_HARD_TIME_LIMIT", default=330)
+# Redis hands an unacknowledged message to another worker after this long (s): it must outlast the longest
+# run (the hard limit), or a long job would run twice at once. RabbitMQ has no such timeout.
+REDIS_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT", default=max(3600, 2 * GENERATION_HARD_TIME_LIMIT)
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
 # Abuse limits: active (queued or running) jobs per client, and queued jobs in all (429 above either).
 GENERATION_MAX_ACTIVE_PER_CLIENT = env.int("GENERATION_MAX_ACTIVE_PER_CLIENT", default=3)
 GENERATION_MAX_QUEUED = env.int("GENERATION_MAX_QUEUED", default=100)
