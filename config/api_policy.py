@@ -3,6 +3,8 @@
 Kept apart from ``config/api.py`` because DRF imports these while ``rest_framework.views`` loads.
 """
 
+import math
+
 from rest_framework import exceptions, negotiation, pagination, permissions, throttling
 from rest_framework.settings import api_settings
 
@@ -32,6 +34,14 @@ class _RuntimeRateMixin:
     # DRF reads THROTTLE_RATES once at import; reading per request keeps override_settings and env honest.
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def wait(self):
+        # DRF gives None when the history holds more hits than the rate now allows (a lowered rate): a 429
+        # without Retry-After. Then the client waits until the oldest hit leaves the window.
+        wait = super().wait()
+        if wait is None and getattr(self, "history", None):
+            wait = self.duration - (self.now - self.history[-1])
+        return max(1, math.ceil(wait)) if wait is not None else None
 
     def get_ident(self, request):
         # DRF believes any X-Forwarded-For; only the proxies in TRUSTED_PROXIES are believed here.
