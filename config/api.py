@@ -195,13 +195,14 @@ class ApiAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        statuses = ["429", "406"]
+        # 400 everywhere: any request may carry input no field accepts (a NUL byte, config/input_guard.py).
+        statuses = ["400", "429", "406"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
-            statuses += ["400", "401", "403"]
+            statuses += ["401", "403"]
         if self._is_detail_path():
             statuses.append("404")
         if self.method == "GET" and not self._is_detail_path():
-            statuses += ["400", "404"]  # a bad filter value; a page past the end
+            statuses += ["404"]  # a page past the end
         for code in statuses:
             if code not in responses:
                 responses[code] = self._get_response_for_code(
