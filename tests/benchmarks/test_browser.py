@@ -4,6 +4,7 @@ the plain form works without JavaScript, the CSP blocks nothing, and no page is 
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.test_browser import ARGS, CHROMIUM, LOCAL_HOSTS, browser, shot  # noqa: F401 (fixture)
 
@@ -48,8 +49,9 @@ def test_without_javascript_the_filter_form_still_works(browser, live_server, bo
     page.goto("/benchmarks/toy-fid/")
     page.select_option("#id_family", "diffusion-models")
     page.click("#board-filters button[type=submit]")
+    page.wait_for_load_state()  # a plain form: a new page, loaded in full before it is read
     assert urlsplit(page.url).query == "family=diffusion-models&year_from=&year_to=&kind="
-    assert page.locator("table.leaderboard tbody tr").count() == 4
+    expect(page.locator("table.leaderboard tbody tr")).to_have_count(4)
     context.close()
 
 
