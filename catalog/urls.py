@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("lineage/", views.lineage_page, name="lineage"),
     path("compare/", views.compare, name="compare"),
+    path("about/", views.about, name="about"),
     path("families/<slug:slug>/", views.family_detail, name="family-detail"),
     path("families/<slug:slug>/cite.bib", views.family_bibtex, name="family-bibtex"),
     path("concepts/", views.concept_list, name="concept-list"),

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
@@ -30,6 +31,23 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/home.html", context)
 
 
+def _diagram_template(slug: str) -> str | None:
+    """The family's mechanism picture (templates/catalog/diagrams/<slug>.html), if it has one."""
+    name = f"catalog/diagrams/{slug}.html"
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
+@require_GET
+def about(request: HttpRequest) -> HttpResponse:
+    """What the overview is, and how the catalog was checked against primary sources. Template:
+    catalog/about.html."""
+    return render(request, "catalog/about.html")
+
+
 @require_GET
 def family_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A family with its concepts, domains, models and reading list. Template: catalog/family_content.html,
@@ -37,7 +55,11 @@ def family_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     def build() -> dict:
         family = selectors.family_detail(slug=slug, papers=False)
-        context = {"family": family, "reading": selectors.family_reading_list(family=family)}
+        context = {
+            "family": family,
+            "reading": selectors.family_reading_list(family=family),
+            "diagram": _diagram_template(family.slug),
+        }
         return {
             "html": render_to_string("catalog/family_content.html", context),
             "title": family.name,
