@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/atlas
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format install install-dev services chromium migrate load bench clean
+.PHONY: run test test-fast lint format install install-dev services chromium citation-tools migrate load bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,7 +59,15 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install-dev services chromium lint
+# The citation tests compile the exports with the real clients: bibtex (natbib, plainnat), biber (biblatex)
+# and pandoc's citeproc. Debian's smallest set that has them all; installed when missing and we may.
+CITATION_PACKAGES = texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber pandoc
+citation-tools:
+	@{ command -v bibtex && command -v biber && command -v pandoc && kpsewhich plainnat.bst biblatex.sty; } >/dev/null \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		$(CITATION_PACKAGES) >/dev/null; }
+
+test: install-dev services chromium citation-tools lint
 	DATABASE_URL=$(PG_URL) $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest
 
