@@ -1,7 +1,9 @@
-"""The lineage picture: papers placed by year (x) in their family's lane (y), arrows for "builds on".
+"""The lineage picture: time runs down the page, one row per paper; each family has a column, a dot marks
+the paper in its family's column and its label sits in the label column beside, so no two labels can overlap
+whatever the number of papers in a year. Arrows join a paper to the work it builds on, revives or extends.
 
-Pure layout over records read in a fixed number of queries; the template draws it as inline SVG, every node a
-link to its paper.
+Pure layout over records read in a fixed number of queries; the template draws it as inline SVG that scales
+to the page's width (no sideways scroll), every node a link to its paper.
 """
 
 from __future__ import annotations
@@ -13,8 +15,25 @@ from django.db.models import Prefetch, Q
 from catalog.models import Family, FamilyPaper
 from papers.models import Authorship, Paper, PaperLink
 
-LEFT, TOP, YEAR_WIDTH, ROW_HEIGHT, LANE_GAP, RIGHT = 150, 40, 96, 34, 18, 150
+YEAR_WIDTH, GUTTER, LANE_WIDTH, TOP, ROW_HEIGHT, YEAR_GAP, LABEL_WIDTH = 44, 64, 30, 132, 22, 10, 250
+LABEL_CHARS = 34  # longer labels are cut (the full title is the node's tooltip)
+CHAR_WIDTH = 7.0  # a generous estimate of one character at the labels' 12 px, for the layout's own checks
 MAX_NODES = 300
+# The same colours as the benchmarks' charts (Okabe–Ito), so a family looks the same across the site.
+LANE_COLOURS = {
+    "gans": "#D55E00",
+    "vaes": "#0072B2",
+    "autoregressive-models": "#009E73",
+    "normalizing-flows": "#CC79A7",
+    "diffusion-models": "#E69F00",
+    "energy-based-models": "#56B4E9",
+    "generative-transformers": "#333333",
+}
+EDGE_KINDS = (  # kind, legend, how the template draws it
+    ("builds_on", "builds on", "solid"),
+    ("revives", "revives", "dashed"),
+    ("extends", "extends", "dotted"),
+)
 
 
 @dataclass
@@ -24,6 +43,13 @@ class Node:
     x: float
     y: float
     lane: str
+    label_x: float = 0
+    colour: str = "#777777"
+
+    @property
+    def label_box(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of the label as laid out: what must not overlap another's."""
+        return (self.label_x, self.y - 8, self.label_x + CHAR_WIDTH * len(self.label), self.y + 6)
 
 
 @dataclass
@@ -35,20 +61,32 @@ class Edge:
     kind: str
     title: str
 
+    @property
+    def path(self) -> str:
+        """A curve that leaves the source to the left and reaches the earlier target from the left, so that
+        edges between papers in one column do not run along the column itself."""
+        bend = 12 + min(abs(self.y1 - self.y2) / 8, GUTTER - 16)  # stays right of the years
+        return (
+            f"M{self.x1:.1f},{self.y1:.1f} C{self.x1 - bend:.1f},{self.y1:.1f} "
+            f"{self.x2 - bend:.1f},{self.y2:.1f} {self.x2 - 6:.1f},{self.y2:.1f}"
+        )
+
 
 @dataclass
 class Lane:
+    """A family's column."""
+
     label: str
     url: str
-    y: float
-    height: float
+    x: float
+    colour: str
 
 
 @dataclass
-class YearColumn:
+class YearRow:
     year: int
-    x: float
-    gap: bool  # years without papers were skipped just before this one
+    y: float  # where the year's first paper sits
+    rule_y: float  # the line above it
 
 
 @dataclass
@@ -56,18 +94,18 @@ class Lineage:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     lanes: list[Lane] = field(default_factory=list)
-    years: list[YearColumn] = field(default_factory=list)
+    years: list[YearRow] = field(default_factory=list)
+    edge_kinds: tuple = EDGE_KINDS
     width: float = 0
     height: float = 0
 
 
 def _label(paper: Paper) -> str:
     models = list(paper.example_models.all())
-    if models:
-        return models[0].name
     authorships = list(paper.authorships.all())
     name = authorships[0].author.family if authorships else paper.citation_key
-    return f"{name} {paper.year or ''}".strip()
+    label = f"{models[0].name} ({name})" if models else f"{name} {paper.year or ''}".strip()
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 def lineage(*, family_slug: str = "") -> Lineage:
@@ -99,6 +137,7 @@ def lineage(*, family_slug: str = "") -> Lineage:
     links = list(PaperLink.objects.filter(source_id__in=ids, target_id__in=ids))
 
     family_order = {family.slug: index for index, family in enumerate(families)}
+    names = {family.slug: family for family in families}
 
     def lane_of(paper: Paper) -> str:
         slugs = sorted(
@@ -108,50 +147,48 @@ def lineage(*, family_slug: str = "") -> Lineage:
             return family_slug
         return slugs[0] if slugs else ""
 
-    # Only the years that have papers get a column: 1983 and 2014 should not be 31 empty columns apart.
-    years = sorted({p.year for p in papers})
-    column = {year: LEFT + index * YEAR_WIDTH for index, year in enumerate(years)}
-    lanes_used: dict[str, list[Paper]] = {}
-    for paper in papers:
-        lanes_used.setdefault(lane_of(paper), []).append(paper)
+    lane_slugs = sorted({lane_of(paper) for paper in papers}, key=lambda s: family_order.get(s, 99))
+    lane_x = {slug: YEAR_WIDTH + GUTTER + index * LANE_WIDTH for index, slug in enumerate(lane_slugs)}
+    label_x = YEAR_WIDTH + GUTTER + len(lane_slugs) * LANE_WIDTH + 8
 
-    lineage_picture = Lineage()
-    y = TOP
-    names = {family.slug: family for family in families}
-    for slug in sorted(lanes_used, key=lambda s: family_order.get(s, 99)):
-        rows_per_year: dict[int, int] = {}
-        placed = []
-        for paper in lanes_used[slug]:
-            row = rows_per_year.get(paper.year, 0)
-            rows_per_year[paper.year] = row + 1
-            placed.append((paper, row))
-        depth = max(rows_per_year.values())
-        height = depth * ROW_HEIGHT
+    picture = Lineage()
+    for slug in lane_slugs:
         family = names.get(slug)
-        lineage_picture.lanes.append(
+        picture.lanes.append(
             Lane(
                 label=family.short_name if family else "Other",
                 url=family.get_absolute_url() if family else "",
-                y=y,
-                height=height,
+                x=lane_x[slug],
+                colour=LANE_COLOURS.get(slug, "#777777"),
             )
         )
-        for paper, row in placed:
-            lineage_picture.nodes.append(
-                Node(
-                    paper=paper,
-                    label=_label(paper),
-                    x=column[paper.year],
-                    y=y + row * ROW_HEIGHT + ROW_HEIGHT / 2,
-                    lane=slug,
-                )
+    # Within a year, papers follow the columns from left to right, so that a year's dots read as a diagonal.
+    ordered = sorted(papers, key=lambda p: (p.year, family_order.get(lane_of(p), 99), p.title))
+    y, year = TOP, None
+    for paper in ordered:
+        if paper.year != year:
+            if year is not None:
+                y += YEAR_GAP
+            picture.years.append(YearRow(year=paper.year, y=y, rule_y=y - ROW_HEIGHT / 2 - YEAR_GAP / 2))
+            year = paper.year
+        slug = lane_of(paper)
+        picture.nodes.append(
+            Node(
+                paper=paper,
+                label=_label(paper),
+                x=lane_x[slug],
+                y=y,
+                lane=slug,
+                label_x=label_x,
+                colour=LANE_COLOURS.get(slug, "#777777"),
             )
-        y += height + LANE_GAP
+        )
+        y += ROW_HEIGHT
 
-    position = {node.paper.id: node for node in lineage_picture.nodes}
+    position = {node.paper.id: node for node in picture.nodes}
     for link in links:
         source, target = position[link.source_id], position[link.target_id]
-        lineage_picture.edges.append(
+        picture.edges.append(
             Edge(
                 x1=source.x,
                 y1=source.y,
@@ -161,10 +198,6 @@ def lineage(*, family_slug: str = "") -> Lineage:
                 title=f"{source.label} {link.get_kind_display()} {target.label}",
             )
         )
-    lineage_picture.years = [
-        YearColumn(year=year, x=column[year], gap=index > 0 and year - years[index - 1] > 1)
-        for index, year in enumerate(years)
-    ]
-    lineage_picture.width = LEFT + (len(years) - 1) * YEAR_WIDTH + RIGHT
-    lineage_picture.height = y + 10
-    return lineage_picture
+    picture.width = label_x + LABEL_WIDTH
+    picture.height = y + 4
+    return picture
