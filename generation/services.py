@@ -199,7 +199,14 @@ def _enqueue(job: GenerationJob) -> None:
         "time_limit": settings.GENERATION_HARD_TIME_LIMIT,
     }
     job_id = str(job.pk)
-    transaction.on_commit(lambda: current_app.send_task(RUN_JOB_TASK, (job_id,), **options))
+
+    def send() -> None:
+        try:
+            current_app.send_task(RUN_JOB_TASK, (job_id,), **options)
+        except Exception:  # the broker is away: the job is stored, and the reaper sends it once it is back
+            logger.warning("job %s stored but not sent (broker unreachable); the reaper will send it", job_id)
+
+    transaction.on_commit(send)
 
 
 def job_owner_token(*, job_id) -> str:

@@ -5,6 +5,7 @@ reaper round, and a job whose worker is gone neither locks its client out nor sh
 import os
 import subprocess
 import sys
+import time
 import uuid
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from generation import services
 from generation.models import Demo, GenerationJob
 from generation.tasks import run_job
@@ -141,3 +143,28 @@ def test_a_worker_killed_between_writing_its_files_and_committing_leaves_no_orph
     }
     assert on_disk == {sample.file.name for sample in done.samples.all()}
     assert not any("/a1-" in name for name in on_disk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_while_the_broker_is_away_is_stored_and_sent_once_it_is_back(demos, settings, redis_broker):
+    settings.CELERY_CPU_QUEUE = queue = f"{CPU_QUEUE}-away"
+    demo = first_demo(demos)
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens there
+    celery_app._after_fork()
+    try:
+        api = APIClient(REMOTE_ADDR="192.0.2.80")
+        started = time.monotonic()
+        created = api.post("/api/jobs/", {"demo": demo.slug, "params": small(demo, seed=81)}, format="json")
+        assert created.status_code == 202, created.content
+        assert time.monotonic() - started < 10
+        assert services.jobs_reap().resent == []  # nothing can be sent while the broker is away
+    finally:
+        celery_app.conf.broker_url = previous
+        celery_app._after_fork()
+    assert queued_messages(redis_broker, queue) == 0
+    GenerationJob.objects.filter(pk=created.json()["id"]).update(
+        enqueued_at=timezone.now() - timedelta(seconds=30)
+    )
+    assert services.jobs_reap().resent == [created.json()["id"]]
+    assert queued_messages(redis_broker, queue) == 1
