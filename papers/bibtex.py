@@ -87,8 +87,11 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 TEXT_COLUMNS = {
     "title": "title", "month": "month", "booktitle": "booktitle", "journal": "journal", "volume": "volume",
     "number": "number", "pages": "pages", "publisher": "publisher", "editor": "editor",
-    "institution": "institution", "abstract": "abstract", "note": "note",
+    "institution": "institution", "summary": "abstract", "note": "note",
 }  # fmt: skip
+# ``summary`` is the site's own one-line summary (the ``abstract`` column): no bibliography style prints it
+# and no reference manager takes it for the paper's abstract. An ``abstract`` field in an imported file is
+# the authors' and stays among the extra fields, exported as it came.
 # Fields taken verbatim (identifiers and addresses, where a backslash or underscore means itself).
 VERBATIM_COLUMNS = {"doi": "doi", "url": "url", "primaryclass": "arxiv_class", "checked": "source_url"}
 VERBATIM_FIELDS = {
@@ -98,7 +101,8 @@ VERBATIM_FIELDS = {
 }  # fmt: skip
 KNOWN_FIELDS = frozenset(
     {*TEXT_COLUMNS, *VERBATIM_COLUMNS, *VERBATIM_FIELDS, "author", "year", "checkedon", "keywords", "address",
-     "edition", "series", "chapter", "organization", "school", "howpublished", "type", "language"}
+     "edition", "series", "chapter", "organization", "school", "howpublished", "type", "language", "abstract",
+     "provenance"}
 )  # fmt: skip
 # Extra-field keys starting with "_" hold what is not itself a field (the original entry type, "and others").
 ENTRYTYPE_KEY = "_entrytype"
@@ -544,7 +548,7 @@ FIELD_ORDER = (
     ("journal", "journal"), ("volume", "volume"), ("number", "number"), ("pages", "pages"),
     ("publisher", "publisher"), ("institution", "institution"), ("year", "year"), ("month", "month"),
     ("doi", "doi"), ("eprint", "arxiv_id"), ("archivePrefix", None), ("primaryClass", "arxiv_class"),
-    ("url", "url"), ("note", "note"), ("abstract", "abstract"), ("checked", "source_url"),
+    ("url", "url"), ("note", "note"), ("summary", "abstract"), ("checked", "source_url"),
     ("checkedon", "checked_on"),
 )  # fmt: skip
 _VERBATIM_OUT = {"doi", "eprint", "primaryClass", "url", "checked", "checkedon"}

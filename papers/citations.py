@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
-from papers.bibtex import AuthorName, format_bibtex
+from papers.bibtex import AuthorName, format_bibtex, parse_names
+from papers.latex import proper_phrases
 from papers.models import Authorship, Paper
 
 RIS_TYPES = {
@@ -84,6 +85,35 @@ def _authors(paper: Paper):
     return [authorship.author for authorship in paper.authorships.all()]
 
 
+def _extra(paper: Paper, name: str) -> str:
+    """A BibTeX field kept among ``extra_fields`` (series, address, edition ...), as text."""
+    value = (paper.extra_fields or {}).get(name, "")
+    return str(value).strip() if value not in (None, "") else ""
+
+
+def _editors(paper: Paper) -> list[AuthorName]:
+    """The editors, stored as BibTeX writes them ('Larochelle, H. and Ranzato, M.')."""
+    if not paper.editor.strip():
+        return []
+    try:
+        names, _ = parse_names(paper.editor)
+    except Exception:  # a hand-typed value BibTeX's splitter cannot read: better no editors than a crash
+        return []
+    return names
+
+
+def _ris_name(name: AuthorName) -> str:
+    given, von, family, suffix = name
+    last = f"{von} {family}".strip()
+    return ", ".join(part for part in (last, given, suffix) if part)
+
+
+def _csl_name(name: AuthorName) -> dict:
+    given, von, family, suffix = name
+    person = {"family": family, "given": given, "non-dropping-particle": von, "suffix": suffix}
+    return {key: value for key, value in person.items() if value}
+
+
 def _month_number(paper: Paper) -> int | None:
     month = (paper.month or "").strip().lower().rstrip(".")
     if month.isdigit() and 1 <= int(month) <= 12:
@@ -96,7 +126,22 @@ def _container(paper: Paper) -> str:
         return paper.journal
     if paper.booktitle:
         return paper.booktitle
+    if paper.entry_type in ("techreport", "misc", "unpublished", "online") and not paper.venue_id:
+        return ""
+    if paper.venue and paper.venue.kind in ("preprint", "report"):
+        return ""  # arXiv is the archive (number "arXiv:..."), a report's institution its publisher
     return paper.venue.name if paper.venue else ""
+
+
+def _publisher(paper: Paper) -> str:
+    """Who issued it: the publisher, a report's institution, a thesis's school, an organization."""
+    return (
+        paper.publisher
+        or paper.institution
+        or _extra(paper, "school")
+        or _extra(paper, "organization")
+        or _extra(paper, "howpublished")
+    )
 
 
 def _pages(paper: Paper) -> tuple[str, str]:
@@ -112,13 +157,19 @@ def _ris_clean(value: str) -> str:
 
 
 def paper_ris(paper: Paper) -> str:
-    """One RIS record, ending with ``ER  -``."""
+    """One RIS record, ending with ``ER  -``.
+
+    The site's summary is not the paper's abstract and editorial provenance is not a note: neither is written
+    (an ``abstract`` field imported from someone's .bib is the authors' and is carried).
+    """
     lines = [("TY", RIS_TYPES.get(paper.entry_type, "GEN")), ("ID", paper.citation_key)]
     lines += [("AU", author.bibtex_name) for author in _authors(paper)]
+    lines += [("ED", _ris_name(editor)) for editor in _editors(paper)]
     lines.append(("TI", paper.title))
     container = _container(paper)
     if container:
         lines.append(("JO" if paper.entry_type == "article" else "T2", container))
+    lines.append(("T3", _extra(paper, "series")))
     if paper.year:
         month = _month_number(paper)
         lines.append(("PY", str(paper.year)))
@@ -129,12 +180,17 @@ def paper_ris(paper: Paper) -> str:
         ("IS", paper.number),
         ("SP", start),
         ("EP", end),
-        ("PB", paper.publisher or paper.institution),
+        ("ET", _extra(paper, "edition")),
+        ("PB", _publisher(paper)),
+        ("CY", _extra(paper, "address")),
+        ("SN", _extra(paper, "isbn") or _extra(paper, "issn")),
         ("DO", paper.doi),
         ("UR", paper.url or paper.doi_url or paper.arxiv_url),
-        ("AB", paper.abstract),
+        ("AB", _extra(paper, "abstract")),
+        ("N1", paper.note),
         ("N1", f"arXiv:{paper.arxiv_id}" if paper.arxiv_id else ""),
     ]
+    lines += [("KW", word.strip()) for word in re.split(r"[,;]", _extra(paper, "keywords")) if word.strip()]
     body = "".join(f"{tag}  - {_ris_clean(value)}\r\n" for tag, value in lines if value)
     return body + "ER  - \r\n"
 
@@ -144,38 +200,82 @@ def papers_ris(*, papers: Iterable[Paper]) -> str:
     return "\r\n".join(paper_ris(paper) for paper in papers)
 
 
+def csl_title(title: str) -> str:
+    """A title in CSL's rich text: what a style's case change must leave alone goes in a nocase span.
+
+    Proper nouns ("Boltzmann Machines"), acronyms and camel case ("GANs", "WaveNet") and words that start with
+    a Greek letter ("β-VAE", which a title-casing style would otherwise print "Β-VAE").
+    """
+    text = title
+    spans = proper_phrases(text)
+    covered = [False] * len(text)
+    for start, end in spans:
+        covered[start:end] = [True] * (end - start)
+    for match in re.finditer(r"[^\s:;,.!?()]+", text):
+        word = match.group()
+        start = match.start()
+        if any(covered[start : match.end()]):
+            continue
+        first = word[0]
+        greek = "\u0370" <= first <= "\u03ff"
+        if greek or (len(word) > 1 and _CAPITAL_INSIDE.search(word)):
+            spans.append(match.span())
+    out, last = [], 0
+    for start, end in sorted(spans):
+        out += [text[last:start], f'<span class="nocase">{text[start:end]}</span>']
+        last = end
+    return "".join([*out, text[last:]])
+
+
+_CAPITAL_INSIDE = re.compile(r"^.+[A-Z]|^[A-Z](?=[-\d])")
+
+
 def paper_csl(paper: Paper) -> dict:
-    """One CSL-JSON item (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)."""
+    """One CSL-JSON item (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
+
+    Every field CSL can hold that the record has; never the site's summary as ``abstract`` nor editorial
+    provenance as ``note``.
+    """
     item: dict = {
         "id": paper.citation_key,
         "citation-key": paper.citation_key,
         "type": CSL_TYPES.get(paper.entry_type, "article"),
-        "title": paper.title,
+        "title": csl_title(paper.title),
     }
-    authors = []
-    for author in _authors(paper):
-        name = {"family": author.family, "given": author.given}
-        if author.von:
-            name["non-dropping-particle"] = author.von
-        if author.suffix:
-            name["suffix"] = author.suffix
-        authors.append({key: value for key, value in name.items() if value})
+    authors = [_csl_name(AuthorName(a.given, a.von, a.family, a.suffix)) for a in _authors(paper)]
     if authors:
         item["author"] = authors
+    editors = [_csl_name(editor) for editor in _editors(paper)]
+    if editors:
+        item["editor"] = editors
     if paper.year:
         month = _month_number(paper)
         item["issued"] = {"date-parts": [[paper.year, month] if month else [paper.year]]}
     start, end = _pages(paper)
+    report = paper.entry_type in ("techreport", "manual")
+    number = paper.number if report else ""
+    if paper.arxiv_id and not number:
+        number = f"arXiv:{paper.arxiv_id}"
     optional = {
         "container-title": _container(paper),
+        "collection-title": _extra(paper, "series"),
         "volume": paper.volume,
-        "issue": paper.number,
+        "issue": "" if report else paper.number,
+        "number": number,
         "page": f"{start}-{end}" if end else start,
-        "publisher": paper.publisher or paper.institution,
+        "edition": _extra(paper, "edition"),
+        "chapter-number": _extra(paper, "chapter"),
+        "publisher": _publisher(paper),
+        "publisher-place": _extra(paper, "address"),
+        "genre": _extra(paper, "type"),
         "DOI": paper.doi,
+        "ISBN": _extra(paper, "isbn"),
+        "ISSN": _extra(paper, "issn"),
         "URL": paper.url or paper.doi_url or paper.arxiv_url,
-        "abstract": paper.abstract,
-        "number": paper.arxiv_id and f"arXiv:{paper.arxiv_id}",
+        "abstract": _extra(paper, "abstract"),
+        "note": paper.note,
+        "keyword": _extra(paper, "keywords"),
+        "language": _extra(paper, "language"),
     }
     item.update({key: value for key, value in optional.items() if value})
     return item

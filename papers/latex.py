@@ -1,6 +1,8 @@
 """LaTeX in BibTeX values <-> Unicode text in the database.
 
-Stored text is plain Unicode ("Aäron", "Flow++ & friends"). What has no Unicode form stays as LaTeX:
+Stored text is plain Unicode ("Aäron", "Flow++ & friends", "2672–2680"): TeX's dash ligatures "--" and "---"
+become the en and em dashes they print as, so no reader outside BibTeX sees LaTeX. What has no Unicode form
+stays as LaTeX:
 math other than a lone Greek letter ("$x^2$") and macros we do not know ("\\foo{x}"), so that
 ``latex_to_text(text_to_latex(s)) == s`` for every stored value. Capitalisation braces ("{GAN}") are
 dropped on import and added back on export by :func:`protect_capitals`.
@@ -123,10 +125,11 @@ def _accent(cmd: str, base: str) -> str:
 
 
 def latex_to_text(value: str) -> str:
-    """Decode a BibTeX value: accents and symbols to Unicode, braces dropped, whitespace collapsed."""
-    if _SPECIAL.search(value) is None:
+    """Decode a BibTeX value: accents, symbols and dashes to Unicode, braces dropped, whitespace collapsed."""
+    dashes = "--" in value
+    if not dashes and _SPECIAL.search(value) is None:
         return value
-    if "\\" not in value and "$" not in value and "~" not in value:
+    if not dashes and "\\" not in value and "$" not in value and "~" not in value:
         # Only braces and whitespace: the common case of "{GAN}" or a title wrapped across lines.
         if "{" in value or "}" in value:
             value = _strip_braces(value)
@@ -166,10 +169,10 @@ def _decode(text: str) -> str:
     while i < n:
         mark = _DECODE_MARK.search(text, i)
         if mark is None:
-            out.append(text[i:])
+            out.append(_dashes(text[i:]))
             break
         if mark.start() > i:
-            out.append(text[i : mark.start()])  # plain text up to the next backslash, brace, $ or ~
+            out.append(_dashes(text[i : mark.start()]))  # plain text up to the next backslash, brace, $ or ~
         i = mark.start()
         char = text[i]
         if char == "\\":
@@ -199,6 +202,11 @@ def _decode(text: str) -> str:
             out.append(" ")
             i += 1
     return "".join(out)
+
+
+def _dashes(text: str) -> str:
+    """TeX's ligatures: '---' is an em dash, '--' an en dash ('-{}-' stays two hyphens)."""
+    return text.replace("---", "—").replace("--", "–") if "--" in text else text
 
 
 def _argument(text: str, i: int) -> tuple[str, int, bool]:
@@ -330,8 +338,19 @@ def _encode_match(match: re.Match[str]) -> str:
     return _encode_char(match.group())
 
 
+_DASH_RUN = re.compile("[-\u2013\u2014]{2,}|[\u2013\u2014]")
+_DASH_LATEX = {"-": "-", "\u2013": "--", "\u2014": "---"}
+
+
+def _encode_dashes(match: re.Match[str]) -> str:
+    # "{}" between the dashes of a run keeps each one what it was: "--" typed as text is "-{}-".
+    return "{}".join(_DASH_LATEX[char] for char in match.group())
+
+
 def _encode_plain(chunk: str) -> str:
     """Encode text that holds no math, macro or brace."""
+    if "-" in chunk or "\u2013" in chunk or "\u2014" in chunk:
+        chunk = _DASH_RUN.sub(_encode_dashes, chunk)
     return _ENCODED_CHAR.sub(_encode_match, chunk)
 
 
@@ -348,7 +367,7 @@ def text_to_latex(text: str) -> str:
 
 
 def _text_to_latex(text: str) -> str:
-    if _NEEDS_ENCODING.search(text) is None:
+    if _NEEDS_ENCODING.search(text) is None and "--" not in text:
         return text
     if _STRUCTURAL.search(text) is None:
         return _encode_plain(text)
@@ -429,8 +448,23 @@ def _needs_protection(word: str) -> bool:
     return False
 
 
+# Proper nouns and the names built on them, whose capitals a style's sentence case must keep: BibTeX styles
+# such as plainnat lowercase every other letter of a title ("deep boltzmann machines"). The longest first.
+PROPER_PHRASES = (
+    "Boltzmann Machines", "Boltzmann Machine", "Nash Equilibrium", "Variational Bayes", "Real NVP",
+    "Monte Carlo", "Boltzmann", "Bayes", "Bayesian", "Nash", "Wasserstein", "Gaussian", "Markov", "Langevin",
+    "Hamiltonian", "Fourier", "Stein", "Helmholtz", "Laplace", "English", "Transformer-XL",
+)  # fmt: skip
+_PHRASE = re.compile(r"(?<![\w{])(" + "|".join(re.escape(p) for p in PROPER_PHRASES) + r")(?![\w}])")
+
+
+def proper_phrases(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that name a proper noun of :data:`PROPER_PHRASES` (outside braces)."""
+    return [match.span() for match in _PHRASE.finditer(text)]
+
+
 def protect_capitals(text: str) -> str:
-    """Wrap acronyms and camel-case words of a plain title in braces: 'Real NVP' -> 'Real {NVP}'.
+    """Brace proper nouns, acronyms and camel-case words of a plain title: 'Real NVP' -> '{Real NVP}'.
 
     Words that already carry braces, math or macros are left alone, so nothing is protected twice.
     """
@@ -439,6 +473,20 @@ def protect_capitals(text: str) -> str:
         return text
     if text == text.upper() and "{" not in text and "}" not in text:
         return "{" + text + "}"  # an all-capitals title: one group, not one per word
+    if "{" not in text and _PHRASE.search(text):
+        # Each phrase becomes one group; the words left outside go through the rule below.
+        pieces, last = [], 0
+        for start, end in proper_phrases(text):
+            pieces += [_protect_words(text[last:start]), "{" + text[start:end] + "}"]
+            last = end
+        return "".join([*pieces, _protect_words(text[last:])])
+    return _protect_words(text)
+
+
+def _protect_words(text: str) -> str:
+    rest = text[1:]
+    if not text or rest == rest.lower():
+        return text
     words = text.split(" ")
     depth = 0  # inside a group the user braced, words are protected already
     for index, word in enumerate(words):

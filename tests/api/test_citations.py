@@ -1,6 +1,7 @@
 """Citations by content negotiation: BibTeX, RIS and CSL-JSON on paper lists, paper details and families."""
 
 import json
+import re
 
 import pytest
 
@@ -161,7 +162,8 @@ def test_csl_json_round_trip(client, tricky):
     items = {item["id"]: item for item in json.loads(client.get("/api/papers/", HTTP_ACCEPT=CSL).content)}
     for paper in _details(client):
         item = items[paper["citation_key"]]
-        assert item["title"] == paper["title"]
+        # Words a style must not recase sit in CSL's nocase spans; the text is the paper's title.
+        assert re.sub(r'<span class="nocase">|</span>', "", item["title"]) == paper["title"]
         assert item["issued"]["date-parts"][0][0] == paper["year"]
         names = [
             (n.get("given", ""), n.get("non-dropping-particle", ""), n["family"], n.get("suffix", ""))

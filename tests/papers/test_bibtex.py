@@ -131,9 +131,10 @@ def test_export_writes_types_fields_and_latex(varied_papers):
     attention = entries["vaswani2017attention"]
     assert attention.entry_type == "inproceedings"
     assert attention["booktitle"] == "Advances in Neural Information Processing Systems"
-    assert r"RNNs \& CNNs" in attention["abstract"] and r"100\%" in attention["abstract"]
+    assert r"RNNs \& CNNs" in attention["summary"] and r"100\%" in attention["summary"]
+    assert "abstract" not in attention  # the site's summary is never exported as the paper's abstract
     nvp = entries["dinh2017density"]
-    assert nvp["title"] == "Density estimation using Real {NVP}"
+    assert nvp["title"] == "Density estimation using {Real NVP}"
     assert nvp["author"] == "King, Jr., Martin Luther and {van Rozendaal}, Ties and others"
     assert nvp["doi"] == "10.1000/xyz_123"  # identifiers verbatim
     assert nvp["keywords"] == "flows; $\\beta$-VAE"

@@ -76,7 +76,7 @@ def test_accents_are_latex_encoded():
 @pytest.mark.parametrize(
     ("title", "protected"),
     [
-        ("Density estimation using Real NVP", "Density estimation using Real {NVP}"),
+        ("Density estimation using Real NVP", "Density estimation using {Real NVP}"),
         ("WaveNet: A Generative Model for Raw Audio", "{WaveNet}: A Generative Model for Raw Audio"),
         ("Generative Adversarial Nets", "Generative Adversarial Nets"),
         (
