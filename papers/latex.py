@@ -7,8 +7,11 @@ math other than a lone Greek letter ("$x^2$") and macros we do not know ("\\foo{
 ``latex_to_text(text_to_latex(s)) == s`` for every stored value. Capitalisation braces ("{GAN}") are
 dropped on import and added back on export by :func:`protect_capitals`.
 
-Written by hand rather than with pylatexenc: the import must run within a small factor of a bare parse, and
-almost every value takes the fast path (no backslash, brace or special character).
+Written by hand rather than with pylatexenc: the import must run within a small factor of a bare parse.
+Almost every value takes a fast path (no backslash, brace or special character), but in bench/bibtex.py's
+input 5,100 of 37,000 values reach the tokenizer below, which decodes a typical author list in about 12 µs;
+pylatexenc's LatexWalker alone takes about 270 µs on it, which would make the import about three times
+slower.
 """
 
 import functools
