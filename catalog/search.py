@@ -1,16 +1,19 @@
 """Site-wide search: families, concepts, example models and systems, and papers, ranked and grouped by kind.
 
 PostgreSQL full-text search (``SearchVector``/``SearchRank``/``SearchHeadline``) with the same query rules as
-``papers/search.py`` (all words, the last as a prefix); a plain ``icontains`` fallback on SQLite. The catalog
+``papers/search.py`` (all words, the last as a prefix); on SQLite the same fields and weights, accents folded.
+A query that finds nothing gets a "did you mean" (:func:`suggestion`). The catalog
 tables hold a few dozen rows, so they are scanned; papers go through the GIN indexes of the papers app.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchRank, SearchVector
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils.safestring import SafeString
 
 from catalog.models import Concept, ExampleModel, Family
@@ -51,6 +54,7 @@ class Group:
 class SearchResults:
     text: str
     groups: list[Group]
+    suggestion: str = ""
 
     @property
     def total(self) -> int:
@@ -58,8 +62,9 @@ class SearchResults:
 
 
 def _catalog_hits(
-    queryset: QuerySet, *, kind: str, vector, text: str, snippet_field: str, limit: int, meta
+    queryset: QuerySet, *, kind: str, vector, fields, text: str, snippet_field: str, limit: int, meta
 ) -> list[Hit]:
+    fields_a, fields_b, fields_c = fields
     if paper_search.uses_postgres():
         query = paper_search.text_query(text=text)
         rows = (
@@ -82,22 +87,88 @@ def _catalog_hits(
             )
             for row in rows
         ]
-    condition = Q()
-    for word in paper_search.query_words(text):
-        condition &= Q(name__icontains=word) | Q(**{f"{snippet_field}__icontains": word})
+    # SQLite: every field of the vector, accents folded, ranked by the weight of the best field that matches.
+    words = paper_search.query_words(text)
+    folded = [paper_search.fold(word) for word in words]
+    scored = []
+    for row in queryset:
+        weights = [(1.0, fields_a), (0.4, fields_b), (0.2, fields_c)]
+        score = next(
+            (
+                weight
+                for weight, names in weights
+                if names and paper_search.words_match(folded, *(getattr(row, name) for name in names))
+            ),
+            0.0,
+        )
+        if not score and paper_search.words_match(
+            folded, *(getattr(row, name) for _, names in weights for name in names)
+        ):
+            score = 0.1  # the words are spread over several fields
+        if score:
+            scored.append((score, row))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].name))
     return [
         Hit(
             kind=kind,
             url=row.get_absolute_url(),
-            title=paper_search.mark_words(row.name, paper_search.query_words(text)),
-            snippet=paper_search.mark_words(
-                getattr(row, snippet_field)[:200], paper_search.query_words(text)
-            ),
-            rank=0.0,
+            title=paper_search.mark_words(row.name, words),
+            snippet=paper_search.mark_words(getattr(row, snippet_field)[:200], words),
+            rank=score,
             meta=meta(row),
         )
-        for row in queryset.filter(condition)[:limit]
+        for score, row in scored[:limit]
     ]
+
+
+# The fields of each vector above by weight (A, B, C), for the SQLite search.
+FAMILY_FIELDS = (
+    ("name", "short_name"),
+    ("summary", "key_insight"),
+    ("mechanism", "strengths", "known_problems"),
+)
+CONCEPT_FIELDS = (("name",), ("description",), ())
+MODEL_FIELDS = (("name",), ("organisation", "description"), ())
+
+
+def suggestion(*, text: str) -> str:
+    """A 'did you mean' for a query that found nothing: the closest name of a family, concept, model or
+    system, by trigram similarity (pg_trgm's ``word_similarity`` on PostgreSQL, difflib on SQLite)."""
+    words = paper_search.query_words(text)
+    if not words:
+        return ""
+    names = [
+        *Family.objects.values_list("name", flat=True),
+        *Family.objects.values_list("short_name", flat=True),
+        *Concept.objects.values_list("name", flat=True),
+        *ExampleModel.objects.values_list("name", flat=True),
+    ]
+    candidates = sorted({word for name in names for word in paper_search.query_words(name) if len(word) > 2})
+    if not candidates:
+        return ""
+    fixed = []
+    for word in words:
+        if word in candidates:
+            fixed.append(word)
+            continue
+        best = _closest(word, candidates)
+        fixed.append(best or word)
+    guess = " ".join(fixed)
+    return guess if guess != " ".join(words) else ""
+
+
+def _closest(word: str, candidates: list[str]) -> str:
+    if paper_search.uses_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c, similarity(%s, c) AS s FROM unnest(%s::text[]) AS c "
+                "WHERE similarity(%s, c) >= 0.3 ORDER BY s DESC, c LIMIT 1",
+                [word, candidates, word],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else ""
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
+    return matches[0] if matches else ""
 
 
 def search_everything(*, text: str, limit: int = 10) -> SearchResults:
@@ -112,6 +183,7 @@ def search_everything(*, text: str, limit: int = 10) -> SearchResults:
                 Family.objects.all(),
                 kind="family",
                 vector=FAMILY_VECTOR,
+                fields=FAMILY_FIELDS,
                 text=text,
                 snippet_field="summary",
                 limit=limit,
@@ -125,6 +197,7 @@ def search_everything(*, text: str, limit: int = 10) -> SearchResults:
                 Concept.objects.all(),
                 kind="concept",
                 vector=CONCEPT_VECTOR,
+                fields=CONCEPT_FIELDS,
                 text=text,
                 snippet_field="description",
                 limit=limit,
@@ -138,6 +211,7 @@ def search_everything(*, text: str, limit: int = 10) -> SearchResults:
                 ExampleModel.objects.all(),
                 kind="model",
                 vector=MODEL_VECTOR,
+                fields=MODEL_FIELDS,
                 text=text,
                 snippet_field="description",
                 limit=limit,
@@ -166,4 +240,5 @@ def search_everything(*, text: str, limit: int = 10) -> SearchResults:
             ],
         ),
     ]
-    return SearchResults(text=text, groups=[group for group in groups if group.hits])
+    found = [group for group in groups if group.hits]
+    return SearchResults(text=text, groups=found, suggestion="" if found else suggestion(text=text))

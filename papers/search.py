@@ -1,4 +1,5 @@
-"""Full-text search over papers (title, abstract, authors) on PostgreSQL, with a plain fallback on SQLite.
+"""Full-text search over papers (title, summary, authors) on PostgreSQL, and a ranked, accent-folding search
+on SQLite (the embedded default) that answers the same queries the same way.
 
 Papers: PostgreSQL keeps each paper's vector (title weight A, abstract weight B; ``PAPER_VECTOR``) in the
 generated column ``search_vector`` with a GIN index (papers/migrations/0003), so that ranking many matches
@@ -13,6 +14,7 @@ above the papers app) and reuses :func:`text_query` and :func:`highlight`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import (
@@ -23,7 +25,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -100,17 +102,58 @@ def headline(field: str, query: SearchQuery, *, fragments: int = 0) -> SearchHea
     )
 
 
-def matching_author_ids(*, text: str) -> QuerySet:
-    """Ids of authors whose name matches (uses the author GIN index on PostgreSQL)."""
+# Letters Unicode does not decompose into a base letter and a mark, folded by hand ("Łukasz" -> "lukasz").
+_FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss", "æ": "ae",
+                       "Æ": "ae", "œ": "oe", "Œ": "oe", "ı": "i", "þ": "th", "ð": "d"})  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, so that 'Lukasz', 'łukasz' and 'Łukasz' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_FOLD))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+def _folded_words(text: str) -> list[str]:
+    return [fold(word) for word in query_words(text)]
+
+
+def words_match(words: list[str], *values: str) -> bool:
+    """Every folded query word is a word of one of ``values``, the last one perhaps only its beginning (as
+    PostgreSQL's query: all words, the last as a prefix; a trailing 's' is let go, as its stemmer would)."""
+    if not words:
+        return False
+    haystack = _NON_WORD.sub(" ", " " + " ".join(fold(value) for value in values if value) + " ")
+    *whole, last = words
+    return f" {last}" in haystack and all(
+        f" {word} " in haystack or f" {word}s " in haystack or f" {word.removesuffix('s')} " in haystack
+        for word in whole
+    )
+
+
+_NON_WORD = re.compile(r"\W+")
+
+
+def matching_author_ids(*, text: str) -> QuerySet | list[int]:
+    """Ids of authors whose name matches, accents folded on both sides ('Lukasz' finds Łukasz Kaiser).
+
+    PostgreSQL looks names up through the author GIN index; the folded comparison runs beside it (and alone
+    on SQLite) over the author table, a few thousand short rows at most.
+    """
+    words = _folded_words(text)
+    if not words:
+        return []
+    folded = [
+        pk
+        for pk, given, von, family in Author.objects.values_list("id", "given", "von", "family")
+        if words_match(words, given, von, family)
+    ]
     if uses_postgres():
         query = text_query(text=text, config=NAME_CONFIG)
-        if query is None:
-            return Author.objects.none().values("id")
-        return Author.objects.annotate(search=AUTHOR_VECTOR).filter(search=query).values("id")
-    condition = Q()
-    for word in query_words(text):
-        condition &= Q(given__icontains=word) | Q(family__icontains=word) | Q(von__icontains=word)
-    return Author.objects.filter(condition).values("id")
+        indexed = (
+            Author.objects.annotate(search=AUTHOR_VECTOR).filter(search=query).values_list("id", flat=True)
+        )
+        return sorted(set(folded) | set(indexed))
+    return folded
 
 
 def filter_papers(queryset: QuerySet, *, text: str) -> QuerySet:
@@ -129,11 +172,29 @@ def filter_papers(queryset: QuerySet, *, text: str) -> QuerySet:
         return queryset.filter(Q(id__in=by_text) | Q(id__in=by_author)).annotate(
             rank=SearchRank(paper_vector(), query)
         )
-    condition = Q()
-    for word in words:
-        condition &= Q(title__icontains=word) | Q(abstract__icontains=word)
-    return queryset.filter(condition | Q(id__in=by_author)).annotate(
-        rank=Value(0.0, output_field=FloatField())
+    # SQLite (the embedded default): accents folded and ranked like PostgreSQL's weights, title above summary
+    # above an author's name; the papers table of a catalog is small enough to read in one query.
+    folded = _folded_words(text)
+    author_papers = set(by_author.values_list("paper_id", flat=True))
+    ranks: dict[int, float] = {}
+    for pk, title, abstract in queryset.values_list("id", "title", "abstract"):
+        score = 0.0
+        if words_match(folded, title):
+            score = 1.0
+        elif words_match(folded, title, abstract):
+            score = 0.4
+        elif pk in author_papers:
+            score = 0.1
+        if score:
+            ranks[pk] = score
+    if not ranks:
+        return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
+    return queryset.filter(id__in=list(ranks)).annotate(
+        rank=Case(
+            *[When(id=pk, then=Value(score)) for pk, score in ranks.items()],
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
     )
 
 
