@@ -11,7 +11,7 @@ as a share of the trivial view's.
 The database named in DATABASE_URL is created if missing and filled (it is the benchmark's own: do not point
 it at a database you care about). Client and server share the machine, so the figures include the clients'
 own CPU use; the ratio to the trivial view is the comparable number. Throttling is lifted for the run.
-The warm-up leaves every worker's content-version cache (papers/page_cache.py) holding the targets, so the
+The warm-up leaves every worker's content-version cache (pages/cache.py) holding the targets, so the
 figures are those of reads between writes, the common case; a write makes the next read of each one cold.
 """
 
