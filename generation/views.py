@@ -19,6 +19,7 @@ from generation import selectors, services
 from generation.forms import demo_form, typed_params
 from generation.models import GenerationJob
 from generation.throttles import SESSION_JOBS, JobRate, client_key
+from pages.rendering import render_page
 
 # Content types an artefact may be served inline with; anything else is a download.
 INLINE_TYPES = {
@@ -38,12 +39,6 @@ TIMING_LABELS = (
     ("store", "Storing the artefacts"),
     ("total", "Request to result"),
 )
-
-
-def _render(request, template: str, context: dict, *, partial: str | None = None, status: int = 200):
-    """The full page, or its named partial when htmx asks (STYLE: one view, page or partial)."""
-    name = f"{template}#{partial}" if partial and request.htmx else template
-    return render(request, name, context, status=status)
 
 
 def _initial_from_query(demo, query) -> dict:
@@ -70,11 +65,11 @@ def family_demo(request, slug):
     ]
     recent = list(selectors.sample_list(family_slug=slug)[:6])
     context = {"family": family, "family_slug": slug, "panels": panels, "recent": recent}
-    return _render(request, "generation/demo_panel.html", context, partial="panel")
+    return render_page(request, "generation/demo_panel.html", context, partial="panel")
 
 
 def _too_many(request, wait: float, message: str):
-    response = _render(
+    response = render_page(
         request,
         "generation/job_limit.html",
         {"message": message, "retry_after": math.ceil(wait)},
@@ -166,7 +161,7 @@ def job_detail(request, pk):
     job = selectors.job_get(job_id=pk)
     if job is None:
         raise Http404("No such job.")
-    response = _render(request, "generation/job.html", _job_context(job, request=request), partial="job")
+    response = render_page(request, "generation/job.html", _job_context(job, request=request), partial="job")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -248,7 +243,7 @@ def family_gallery(request, slug):
     if family is None and not page.object_list:
         raise Http404("No such family.")
     context = {"family": family, "family_slug": slug, "page": page}
-    return _render(request, "generation/gallery.html", context, partial="gallery")
+    return render_page(request, "generation/gallery.html", context, partial="gallery")
 
 
 @require_GET
