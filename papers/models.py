@@ -153,6 +153,21 @@ class Paper(models.Model):
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
 
     @property
+    def summary(self) -> str:
+        """The site's own short summary (BibTeX field ``summary``), never the paper's abstract."""
+        return self.abstract
+
+    @property
+    def abstract_url(self) -> str:
+        """Where readers find the authors' abstract: the arXiv page, else the DOI, else the publisher's."""
+        return self.arxiv_url or self.doi_url or self.web_url
+
+    @property
+    def provenance(self) -> str:
+        """Editorial notes on how the record was checked (BibTeX ``provenance``; no style prints it)."""
+        return str((self.extra_fields or {}).get("provenance", ""))
+
+    @property
     def web_url(self) -> str:
         """The publisher's URL when it is http(s): the only kind the pages link (never javascript:)."""
         from papers.bibtex import is_web_url

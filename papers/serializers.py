@@ -168,6 +168,10 @@ class PaperDetailSerializer(PaperListSerializer):
     links_out = _LinkSerializer(many=True, read_only=True, help_text="This paper builds on / revives ...")
     links_in = _LinkSerializer(many=True, read_only=True, help_text="Papers that build on this one.")
     errata = _ErratumSerializer(many=True, read_only=True)
+    summary = serializers.CharField(
+        source="abstract", read_only=True, help_text="The site's own summary, not the authors' abstract."
+    )
+    abstract_url = serializers.CharField(read_only=True, help_text="Where the authors' abstract is.")
 
     class Meta(PaperListSerializer.Meta):
         fields = [
@@ -180,7 +184,8 @@ class PaperDetailSerializer(PaperListSerializer):
             "editor",
             "institution",
             "arxiv_class",
-            "abstract",
+            "summary",
+            "abstract_url",
             "note",
             "extra_fields",
             "concepts",
@@ -217,6 +222,9 @@ class PaperWriteSerializer(serializers.ModelSerializer):
     venue = serializers.SlugRelatedField(
         slug_field="slug", queryset=Venue.objects.all(), required=False, allow_null=True
     )
+    summary = serializers.CharField(
+        source="abstract", required=False, allow_blank=True, help_text="A short summary in your own words."
+    )
 
     class Meta:
         model = Paper
@@ -240,7 +248,7 @@ class PaperWriteSerializer(serializers.ModelSerializer):
             "arxiv_id",
             "arxiv_class",
             "url",
-            "abstract",
+            "summary",
             "note",
             "extra_fields",
             "source_url",
