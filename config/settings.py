@@ -214,7 +214,8 @@ GENERATION_HARD_TIME_LIMIT = env.int("GENERATION_HARD_TIME_LIMIT", default=330)
 REDIS_VISIBILITY_TIMEOUT = env.int(
     "CELERY_VISIBILITY_TIMEOUT", default=max(3600, 2 * GENERATION_HARD_TIME_LIMIT)
 )
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):  # others refuse the option
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
 # Abuse limits: active (queued or running) jobs per client, and queued jobs in all (429 above either).
 GENERATION_MAX_ACTIVE_PER_CLIENT = env.int("GENERATION_MAX_ACTIVE_PER_CLIENT", default=3)
 GENERATION_MAX_QUEUED = env.int("GENERATION_MAX_QUEUED", default=100)
