@@ -132,3 +132,19 @@ def test_prefer_wait_holds_the_answer_at_most_as_long_as_asked(demos):
     held = api.get(url, HTTP_PREFER="wait=1")
     assert held.status_code == 200 and held["Preference-Applied"] == "wait=1"
     assert held.json()["status"] == "queued"  # no worker here: it waited the second, then answered
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_prefer_wait_answers_with_the_finished_job_instead_of_polling(demos, worker_factory):
+    worker = worker_factory()
+    demo = first_demo(demos)
+    api = APIClient(REMOTE_ADDR="192.0.2.41")
+    body = {"demo": demo.slug, "params": small(demo, seed=4242)}
+    created = api.post("/api/jobs/", body, format="json", HTTP_PREFER="wait=10")
+    assert created.status_code == 202 and created["Preference-Applied"] == "wait=10"
+    answer = created.json()
+    if answer["status"] != "succeeded":  # a cold worker may need longer: one held GET more
+        answer = api.get(answer["url"], HTTP_PREFER="wait=10").json()
+    assert answer["status"] == "succeeded", worker.text()[-2000:]
+    assert api.get(created.json()["url"]).json()["samples"]
