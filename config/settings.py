@@ -100,7 +100,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed sign-ins (config/login_limits.py): after this many from one client address, it is locked out for
 # the cool-off; wrong API tokens are counted the same way.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "config.login_limits.LoginLimitBackend",  # django-axes' lock-out check
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

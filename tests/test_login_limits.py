@@ -55,3 +55,9 @@ def test_repeated_wrong_api_tokens_lock_the_address_out(admin):
     other = APIClient(REMOTE_ADDR="192.0.2.10")
     other.credentials(HTTP_AUTHORIZATION=f"Token {good}")
     assert other.get("/api/families/").status_code == 200
+
+
+def test_the_test_client_s_login_still_works(admin):
+    client = Client()
+    assert client.login(username="admin", password="right-horse-battery-9")
+    assert client.get("/admin/").status_code == 200
