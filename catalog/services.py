@@ -40,6 +40,7 @@ PAPERS_DIR = Path(settings.BASE_DIR) / "papers" / "content"
 BIB_FILE = "atlas.bib"
 ERRATA_FILE = "errata.yaml"
 LINEAGE_FILE = "lineage.yaml"
+AUTHORS_FILE = "authors.yaml"
 
 
 @dataclass
@@ -138,12 +139,19 @@ def catalog_load(
 
 def _load_papers(directory: Path, report: LoadReport, *, prune: bool) -> None:
     # Imported here so that the catalog's read side does not depend on the BibTeX machinery.
+    from papers.authors import AuthorsContentError, author_variants_load
     from papers.content_files import PapersContentError, errata_load, lineage_load
     from papers.imports import bibtex_import
 
     bib = directory / BIB_FILE
     if not bib.is_file():
         raise CatalogContentError(bib, "", "file not found")
+    authors = directory / AUTHORS_FILE
+    if authors.is_file():  # first: papers imported next find each person under every name they used
+        try:
+            author_variants_load(path=authors)
+        except AuthorsContentError as exc:
+            raise CatalogContentError(authors, "", str(exc)) from None
     imported = bibtex_import(paths=[bib], source_name=str(bib.name))
     if imported.failed:
         line, key, reason = imported.failed[0]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
+from papers.authors import bibtex_form
 from papers.bibtex import AuthorName, format_bibtex, parse_names
 from papers.latex import proper_phrases
 from papers.models import Authorship, Paper
@@ -81,8 +82,9 @@ def with_citation_data(queryset: QuerySet) -> QuerySet:
     )
 
 
-def _authors(paper: Paper):
-    return [authorship.author for authorship in paper.authorships.all()]
+def _author_names(paper: Paper) -> list[AuthorName]:
+    authors = (authorship.author for authorship in paper.authorships.all())
+    return [AuthorName(a.given, a.von, a.family, a.suffix) for a in authors]
 
 
 def _extra(paper: Paper, name: str) -> str:
@@ -163,7 +165,7 @@ def paper_ris(paper: Paper) -> str:
     (an ``abstract`` field imported from someone's .bib is the authors' and is carried).
     """
     lines = [("TY", RIS_TYPES.get(paper.entry_type, "GEN")), ("ID", paper.citation_key)]
-    lines += [("AU", author.bibtex_name) for author in _authors(paper)]
+    lines += [("AU", bibtex_form(name)) for name in _author_names(paper)]
     lines += [("ED", _ris_name(editor)) for editor in _editors(paper)]
     lines.append(("TI", paper.title))
     container = _container(paper)
@@ -242,7 +244,7 @@ def paper_csl(paper: Paper) -> dict:
         "type": CSL_TYPES.get(paper.entry_type, "article"),
         "title": csl_title(paper.title),
     }
-    authors = [_csl_name(AuthorName(a.given, a.von, a.family, a.suffix)) for a in _authors(paper)]
+    authors = [_csl_name(name) for name in _author_names(paper)]
     if authors:
         item["author"] = authors
     editors = [_csl_name(editor) for editor in _editors(paper)]

@@ -18,6 +18,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from papers.authors import variant_ids
 from papers.bibtex import (
     ENTRYTYPE_KEY,
     ETAL_KEY,
@@ -446,6 +447,11 @@ def author_ids(names: Iterable[AuthorName]) -> dict[AuthorName, int]:
     ).values_list("id", "given", "von", "family", "suffix"):
         ids[AuthorName(given, von, family, suffix)] = pk
     missing = [n for n in wanted if n not in ids]
+    if missing:
+        # A name a known person also published under is that person (papers/authors.py).
+        variants = variant_ids()
+        ids.update({n: variants[n] for n in missing if n in variants})
+        missing = [n for n in missing if n not in ids]
     if missing:
         missing.sort()
         taken = set(Author.objects.values_list("slug", flat=True))

@@ -43,6 +43,15 @@ class Author(models.Model):
     von = models.CharField(max_length=60, blank=True, help_text="Particle, e.g. 'van den'.")
     family = models.CharField(max_length=120, help_text="Last name, e.g. 'Oord'.")
     suffix = models.CharField(max_length=30, blank=True, help_text="e.g. 'Jr.'.")
+    variants = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Other names this person published under, in BibTeX form ('Simonyan, Karén').",
+    )
+    dblp = models.CharField(
+        max_length=80, blank=True, verbose_name="DBLP id", help_text="e.g. 's/KarenSimonyan'."
+    )
+    orcid = models.CharField(max_length=19, blank=True, verbose_name="ORCID", help_text="0000-0000-0000-0000")
 
     class Meta:
         ordering = ["family", "given"]
