@@ -178,13 +178,14 @@ def filter_papers(queryset: QuerySet, *, text: str) -> QuerySet:
     author_papers = set(by_author.values_list("paper_id", flat=True))
     ranks: dict[int, float] = {}
     for pk, title, abstract in queryset.values_list("id", "title", "abstract"):
-        score = 0.0
-        if words_match(folded, title):
-            score = 1.0
-        elif words_match(folded, title, abstract):
-            score = 0.4
-        elif pk in author_papers:
-            score = 0.1
+        # Weights add up as PostgreSQL's do: a match in the title and the summary outranks one in the title.
+        score = 1.0 if words_match(folded, title) else 0.0
+        if words_match(folded, abstract):
+            score += 0.4
+        elif not score and words_match(folded, title, abstract):
+            score = 0.2  # the words are spread over the title and the summary
+        if pk in author_papers:
+            score += 0.1
         if score:
             ranks[pk] = score
     if not ranks:
