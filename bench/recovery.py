@@ -175,10 +175,12 @@ def audit(job_ids) -> dict:
 
 
 def kills_mid_job(workers, *, jobs: int, kills: int) -> None:
-    slow_every = max(1, jobs // kills)
+    # A few more slow jobs than kills: one that ends before it is caught mid-way leaves a spare.
+    spare = kills + max(2, kills // 4)
+    slow_every = max(1, jobs // spare)
     ids, to_kill = [], set()
     for i in range(jobs):
-        demo, params = SLOW if i % slow_every == 0 and len(to_kill) < kills else FAST
+        demo, params = SLOW if i % slow_every == 0 and len(to_kill) < spare else FAST
         job_id = request(demo, params, seed=SEED + 10_000 + i)
         ids.append(job_id)
         if demo == SLOW[0]:
@@ -187,10 +189,12 @@ def kills_mid_job(workers, *, jobs: int, kills: int) -> None:
     started = time.monotonic()
     while finished(ids) < len(ids) and time.monotonic() - started < 900:
         pids = {pid for worker, _ in workers for pid in children(worker)}
-        running = GenerationJob.objects.filter(
-            pk__in=to_kill - killed, status=Status.RUNNING, progress_step__gte=1, worker_pid__in=pids
-        ).values_list("pk", "worker_pid")
-        for job_id, pid in running:
+        running = list(
+            GenerationJob.objects.filter(
+                pk__in=to_kill - killed, status=Status.RUNNING, progress_step__gte=1, worker_pid__in=pids
+            ).values_list("pk", "worker_pid")
+        )
+        for job_id, pid in running[: kills - len(killed)]:
             os.kill(pid, signal.SIGKILL)
             killed.add(str(job_id))
         time.sleep(0.05)
