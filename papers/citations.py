@@ -136,13 +136,15 @@ def _container(paper: Paper) -> str:
 
 
 def _publisher(paper: Paper) -> str:
-    """Who issued it: the publisher, a report's institution, a thesis's school, an organization."""
+    """Who issued it: the publisher, a report's institution, a thesis's school, an organization; arXiv for a
+    preprint (as Zotero records preprints)."""
     return (
         paper.publisher
         or paper.institution
         or _extra(paper, "school")
         or _extra(paper, "organization")
         or _extra(paper, "howpublished")
+        or ("arXiv" if paper.arxiv_id and paper.entry_type in ("misc", "unpublished") else "")
     )
 
 
