@@ -79,3 +79,12 @@ def test_a_bad_authors_file_is_named(tmp_path):
     path.write_text("- variants: [x]\n", encoding="utf-8")
     with pytest.raises(AuthorsContentError, match="item 1 has no name"):
         author_variants_load(path=path)
+
+
+def test_the_real_catalog_has_one_page_per_person():
+    content = Path(__file__).resolve().parents[2] / "papers" / "content"
+    author_variants_load(path=content / "authors.yaml")
+    assert not bibtex_import(paths=[content / "atlas.bib"]).failed
+    for family in ("Simonyan", "Brock", "Kingma", "Hinton", "Nichol"):
+        assert Author.objects.filter(family=family).count() == 1, family
+    assert Author.objects.get(family="Simonyan").papers.count() >= 4
