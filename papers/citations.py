@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 
 from papers.authors import bibtex_form
 from papers.bibtex import AuthorName, format_bibtex, parse_names
-from papers.latex import proper_phrases
+from papers.latex import needs_protection, proper_phrases
 from papers.models import Authorship, Paper
 
 RIS_TYPES = {
@@ -222,16 +222,13 @@ def csl_title(title: str) -> str:
             continue
         first = word[0]
         greek = "\u0370" <= first <= "\u03ff"
-        if greek or (len(word) > 1 and _CAPITAL_INSIDE.search(word)):
+        if greek or (len(word) > 1 and needs_protection(word)):
             spans.append(match.span())
     out, last = [], 0
     for start, end in sorted(spans):
         out += [text[last:start], f'<span class="nocase">{text[start:end]}</span>']
         last = end
     return "".join([*out, text[last:]])
-
-
-_CAPITAL_INSIDE = re.compile(r"^.+[A-Z]|^[A-Z](?=[-\d])")
 
 
 def paper_csl(paper: Paper) -> dict:

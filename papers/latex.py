@@ -436,7 +436,8 @@ def _known(name: str) -> bool:
 _EDGE_PUNCT = ":;,.!?()[]\"'"
 
 
-def _needs_protection(word: str) -> bool:
+def needs_protection(word: str) -> bool:
+    """Whether a style's case change would spoil the word: acronyms, camel case, 'U-Net'."""
     if word[1:] == word[1:].lower() and "-" not in word:
         return False  # the common case, decided at C speed
     parts = [part for part in word.split("-") if part]
@@ -498,7 +499,7 @@ def _protect_words(text: str) -> str:
         if inside or not word or "{" in word or "}" in word or "$" in word or "\\" in word:
             continue
         core = word.strip(_EDGE_PUNCT)
-        if not core or not _needs_protection(core):
+        if not core or not needs_protection(core):
             continue
         start = word.index(core)
         words[index] = f"{word[:start]}{{{core}}}{word[start + len(core) :]}"
