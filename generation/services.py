@@ -168,9 +168,20 @@ def jobs_counting_against_client(*, client: str):
     )
 
 
+def _over_client_cap(*, client: str, cap: int) -> bool:
+    counted = list(jobs_counting_against_client(client=client).values_list("pk", "status", "queue"))
+    if len(counted) < cap:
+        return False
+    # Before refusing: a queued job whose message the broker lost waits for the reaper, not for its client.
+    lost = set()
+    for queue in {queue for _, status, queue in counted if status == Status.QUEUED}:
+        lost.update(lost_job_ids(queue=queue))
+    return sum(pk not in lost for pk, _, _ in counted) >= cap
+
+
 def _check_limits(*, client: str) -> None:
     active_cap = settings.GENERATION_MAX_ACTIVE_PER_CLIENT
-    if client and jobs_counting_against_client(client=client).count() >= active_cap:
+    if client and _over_client_cap(client=client, cap=active_cap):
         raise JobLimitExceeded(
             f"you have {active_cap} jobs queued or running; wait for one to finish", retry_after=5
         )
@@ -608,12 +619,31 @@ def messages_waiting(queue: str) -> int | None:
                 channel.close()
 
 
+def _lost_among(jobs: list[GenerationJob], *, waiting: int, now) -> list[GenerationJob]:
+    """Of a queue's queued jobs, oldest first, those whose message is gone: as many as the broker holds
+    fewer messages than there are jobs, the oldest first, never one sent within the grace."""
+    missing = max(0, len(jobs) - waiting)
+    grace_before = now - timedelta(seconds=LOST_MESSAGE_GRACE_SECONDS)
+    settled = [job for job in jobs if job.enqueued_at is None or job.enqueued_at < grace_before]
+    return settled[:missing]
+
+
+def lost_job_ids(*, queue: str) -> list:
+    """The ids of the queued jobs of a queue whose message the broker lost (none when it cannot be asked)."""
+    waiting = messages_waiting(queue)
+    if waiting is None:
+        return []
+    jobs = list(
+        GenerationJob.objects.filter(status=Status.QUEUED, queue=queue).order_by("enqueued_at", "created_at")
+    )
+    return [job.pk for job in _lost_among(jobs, waiting=waiting, now=timezone.now())]
+
+
 def _resend_lost(*, now, report: ReapReport) -> None:
     """Send again the queued jobs whose message is gone. A broker restarted without persistence loses what
     it held: a queue then holds fewer messages than the database has jobs waiting on it, and the oldest
     jobs are the ones lost. Any job unclaimed for GENERATION_REQUEUE_QUEUED_AFTER is sent again too (a
     broker that cannot count). A duplicate delivery is harmless: it finds the job taken and skips."""
-    grace_before = now - timedelta(seconds=LOST_MESSAGE_GRACE_SECONDS)
     forgotten_before = now - timedelta(seconds=settings.GENERATION_REQUEUE_QUEUED_AFTER)
     queues = GenerationJob.objects.filter(status=Status.QUEUED).values_list("queue", flat=True).distinct()
     for queue in sorted(set(queues)):
@@ -626,13 +656,12 @@ def _resend_lost(*, now, report: ReapReport) -> None:
             )
             if waiting is None:
                 continue  # the broker is away: nothing can be sent; the next round tries again
-            missing = max(0, len(jobs) - waiting)
-            settled = [job for job in jobs if job.enqueued_at is None or job.enqueued_at < grace_before]
-            lost = settled[:missing]
-            forgotten = [
-                job for job in settled[missing:] if job.enqueued_at and job.enqueued_at < forgotten_before
+            lost = _lost_among(jobs, waiting=waiting, now=now)
+            lost += [
+                job
+                for job in jobs
+                if job not in lost and job.enqueued_at and job.enqueued_at < forgotten_before
             ]
-            lost += forgotten
             for job in lost:
                 job.enqueued_at = now
                 job.save(update_fields=["enqueued_at"])

@@ -168,3 +168,23 @@ def test_a_request_while_the_broker_is_away_is_stored_and_sent_once_it_is_back(d
     )
     assert services.jobs_reap().resent == [created.json()["id"]]
     assert queued_messages(redis_broker, queue) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_message_the_broker_lost_does_not_lock_its_client_out(demos, settings, redis_broker):
+    settings.CELERY_CPU_QUEUE = queue = f"{CPU_QUEUE}-capped"
+    settings.GENERATION_MAX_ACTIVE_PER_CLIENT = 1
+    demo = first_demo(demos)
+    api = APIClient(REMOTE_ADDR="192.0.2.90")
+    first = api.post("/api/jobs/", {"demo": demo.slug, "params": small(demo, seed=91)}, format="json")
+    assert first.status_code == 202
+    wait_for(lambda: queued_messages(redis_broker, queue) == 1, timeout=10, what="its message")
+    GenerationJob.objects.filter(pk=first.json()["id"]).update(
+        enqueued_at=timezone.now() - timedelta(seconds=30)
+    )
+    blocked = api.post("/api/jobs/", {"demo": demo.slug, "params": small(demo, seed=92)}, format="json")
+    assert blocked.status_code == 429  # its first job really waits in the queue
+    for key in redis_broker.scan_iter(f"{queue}*"):  # a broker restarted without persistence
+        redis_broker.delete(key)
+    second = api.post("/api/jobs/", {"demo": demo.slug, "params": small(demo, seed=92)}, format="json")
+    assert second.status_code == 202, second.json()
