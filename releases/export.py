@@ -29,7 +29,7 @@ from papers.citations import bibtex_export, papers_csl_json, with_citation_data
 from papers.models import Paper
 from releases.diff import ReleaseDiff, records_diff, release_records
 from releases.records import release_rows
-from releases.schemas import CC0, CC_BY, QUOTED, RESOURCES, SCHEMA_VERSION, json_schema, table_schema
+from releases.schemas import CC0, CC_BY, RESOURCES, SCHEMA_VERSION, json_schema, table_schema
 
 RELEASE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PACKAGE_NAME = "generative-atlas"
@@ -90,8 +90,8 @@ def previous_release(name: str, directory: Path | None = None) -> Path | None:
 
 
 def _bibliography() -> tuple[str, str]:
-    """The catalog as .bib and CSL-JSON, by citation key, without abstracts (they are not CC0; see
-    abstracts.jsonl)."""
+    """The catalog as .bib and CSL-JSON (CC0), by citation key, without the atlas's summaries (CC BY 4.0,
+    in summaries.jsonl)."""
     papers = list(with_citation_data(Paper.objects.order_by("citation_key")))
     for paper in papers:
         paper.abstract = ""  # in memory only: nothing is saved
@@ -135,12 +135,11 @@ def _readme(name: str) -> str:
     for resource in RESOURCES:
         lines.append(f"| `{resource.path}` | {resource.title.lower()} | {resource.licence['name']} |")
     lines += [
-        f"| `atlas.bib`, `atlas.csl.json` | the bibliography, without abstracts | {CC0['name']} |",
+        f"| `atlas.bib`, `atlas.csl.json` | the bibliography, without the summaries | {CC0['name']} |",
         "",
         f"Licences: the project's written and curated content is {CC_BY['title']} ({CC_BY['name']});",
         f"bibliographic metadata (papers, authors, venues, lineage, the .bib and CSL-JSON) is {CC0['name']}.",
-        "Abstracts are quoted from the papers and keep their authors' or publishers' terms",
-        f"({QUOTED['name']}).",
+        "The papers' summaries are the atlas's own words; the authors' abstracts are not copied.",
         "",
         "Every file is described, with its sha256 and size, in `datapackage.json` (a Frictionless Data",
         "Package: `frictionless validate datapackage.json`), and listed in `SHA256SUMS`",

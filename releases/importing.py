@@ -145,7 +145,7 @@ def release_import(*, folder: Path) -> ImportReport:
         [Author(**_fields(r, "slug", "given", "von", "family", "suffix")) for r in rows["authors"]],
         "slug",
     )
-    abstracts = {row["citation_key"]: row["abstract"] for row in rows["abstracts"]}
+    summaries = {row["citation_key"]: row["summary"] for row in rows["summaries"]}
     paper_columns = (
         "citation_key", "entry_type", "title", "year", "month", "booktitle", "journal", "volume", "number",
         "pages", "publisher", "editor", "institution", "doi", "arxiv_id", "arxiv_class", "url", "note",
@@ -158,14 +158,14 @@ def release_import(*, folder: Path) -> ImportReport:
                 **_fields(r, *paper_columns),
                 venue_id=venues(r, "venue"),
                 checked_on=_date(r["checked_on"]),
-                abstract=abstracts.pop(r["citation_key"], ""),
+                abstract=summaries.pop(r["citation_key"], ""),  # the column behind Paper.summary
             )
             for r in rows["papers"]
         ],
         "citation_key",
     )
-    if abstracts:
-        raise ReleaseError(f"data/abstracts.jsonl: no paper for {', '.join(sorted(abstracts))}")
+    if summaries:
+        raise ReleaseError(f"data/summaries.jsonl: no paper for {', '.join(sorted(summaries))}")
     Authorship.objects.bulk_create(
         Authorship(
             paper_id=papers(r, "citation_key"),

@@ -125,9 +125,9 @@ def release_rows() -> dict[str, list[dict]]:
             venue=ref(venues, "venue_id"),
             authors=lambda v: author_lists.get(v["id"], []),
         ),
-        "abstracts": [
-            {"citation_key": key, "abstract": abstract}
-            for key, abstract in Paper.objects.exclude(abstract="").values_list("citation_key", "abstract")
+        "summaries": [  # the abstract column holds the atlas's own summary (Paper.summary)
+            {"citation_key": key, "summary": summary}
+            for key, summary in Paper.objects.exclude(abstract="").values_list("citation_key", "abstract")
         ],
         "lineage": _rows(
             PaperLink.objects,

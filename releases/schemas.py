@@ -27,10 +27,6 @@ CC0 = {
     "path": "https://creativecommons.org/publicdomain/zero/1.0/",
     "title": "CC0 1.0 Universal (public domain dedication)",
 }
-QUOTED = {
-    "name": "LicenseRef-quoted-abstracts",
-    "title": "Abstracts quoted from each paper; copyright stays with its authors or publisher",
-}
 
 
 @dataclass(frozen=True)
@@ -247,18 +243,18 @@ RESOURCES: tuple[Resource, ...] = (
             _s("source_url", "Where these facts were checked. " + TEXT_NOTE),
             _n("checked_on", "date", "When they were checked."),
         ),
-        "Bibliographic records; abstracts are apart, in abstracts.jsonl, under their own terms.",
+        "Bibliographic records; the atlas's own summaries are apart, in summaries.jsonl (CC BY 4.0).",
     ),
     Resource(
-        "abstracts",
-        "Abstracts",
+        "summaries",
+        "Summaries",
         "citation_key",
-        QUOTED,
+        CC_BY,
         (
             _s("citation_key", "The paper.", references="papers.citation_key"),
-            _s("abstract", "As the paper gives it."),
+            _s("summary", "The atlas's one-line summary, in its own words; never the authors' abstract."),
         ),
-        "The papers' own abstracts, quoted; not covered by the project's licences.",
+        "A short summary of each paper written for the atlas; the authors' abstracts are not copied.",
     ),
     Resource(
         "lineage",

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from releases import selectors
-from releases.schemas import CC0, CC_BY, QUOTED, SCHEMA_VERSION
+from releases.schemas import CC0, CC_BY, SCHEMA_VERSION
 
 CONTENT_TYPES = {
     ".jsonl": "application/jsonl; charset=utf-8",
@@ -28,7 +28,7 @@ def data_index(request: HttpRequest) -> HttpResponse:
         "releases": releases,
         "latest": releases[0] if releases else None,
         "schema_version": SCHEMA_VERSION,
-        "licences": {"cc_by": CC_BY, "cc0": CC0, "quoted": QUOTED},
+        "licences": {"cc_by": CC_BY, "cc0": CC0},
     }
     return render(request, "releases/index.html", context)
 

@@ -42,7 +42,7 @@ def test_datapackage_describes_every_file_with_licence_size_and_sha256(small_cat
     licences = {r["name"]: r["licenses"][0]["name"] for r in package["resources"]}
     assert licences["papers"] == licences["bibtex"] == licences["csl-json"] == "CC0-1.0"
     assert licences["families"] == licences["results"] == "CC-BY-4.0"
-    assert licences["abstracts"] == "LicenseRef-quoted-abstracts"
+    assert licences["summaries"] == "CC-BY-4.0"
     for resource in package["resources"]:
         data = (folder / resource["path"]).read_bytes()
         assert resource["bytes"] == len(data)
@@ -54,7 +54,7 @@ def test_datapackage_describes_every_file_with_licence_size_and_sha256(small_cat
     assert all(hashlib.sha256(files[path]).hexdigest() == digest for path, digest in sums.items())
 
 
-def test_records_link_by_identifier_and_the_bibliography_has_no_abstracts(small_catalog, tmp_path):
+def test_records_link_by_identifier_and_the_bibliography_has_no_summaries(small_catalog, tmp_path):
     folder = release_export(name="2026-11-29", directory=tmp_path / "r").directory
 
     (result,) = [json.loads(line) for line in (folder / "data/results.jsonl").read_text().splitlines()][:1]
@@ -65,7 +65,7 @@ def test_records_link_by_identifier_and_the_bibliography_has_no_abstracts(small_
     }
     assert papers["ho2020denoising"]["authors"] == ["ho-jonathan", "oord-aaron"]
     assert "abstract" not in papers["ho2020denoising"]
-    assert "image synthesis" in (folder / "data/abstracts.jsonl").read_text()
+    assert "image synthesis" in (folder / "data/summaries.jsonl").read_text()
     assert "ho2020denoising" in (folder / "atlas.bib").read_text()
     assert "image synthesis" not in (folder / "atlas.bib").read_text()
     assert "image synthesis" not in (folder / "atlas.csl.json").read_text()
