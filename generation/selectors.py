@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from statistics import median
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -52,18 +51,6 @@ def job_wait(*, job_id, seconds: float, interval: float = 0.1) -> GenerationJob:
         time.sleep(interval)
 
 
-def _typical_seconds(*, demo_id: str) -> float | None:
-    """Median run time of the demo's recent successful jobs: the yardstick for a queued job's ETA."""
-    recent = (
-        GenerationJob.objects.filter(demo_id=demo_id, status=Status.SUCCEEDED)
-        .exclude(started_at=None)
-        .order_by("-finished_at")
-        .values_list("started_at", "finished_at")[:20]
-    )
-    durations = [(end - start).total_seconds() for start, end in recent if end and start]
-    return median(durations) if durations else None
-
-
 @dataclass(frozen=True)
 class JobState:
     job: GenerationJob
@@ -91,23 +78,27 @@ def _note(job: GenerationJob) -> str:
     return ""
 
 
+def eta_from_steps(*, step: int, total: int, elapsed: float) -> float | None:
+    """Seconds left at the rate measured so far: ``step`` of ``total`` steps done ``elapsed`` seconds after
+    sampling began. None until a step has been measured (a guess from other jobs would not move)."""
+    if step <= 0 or total <= 0 or elapsed <= 0:
+        return None
+    return max(0.0, elapsed / step * (total - min(step, total)))
+
+
 def job_state(*, job: GenerationJob) -> JobState:
-    """Where the job stands: its place in its queue, an estimate of the time left, and why it waits."""
+    """Where the job stands: its place in its queue, an estimate of the time left, and why it waits.
+
+    The estimate comes only from the job's own measured steps (steps done over the time since sampling
+    began), so it falls as the job runs; a queued job, or one still loading its model, has none yet."""
     position = eta = None
     if job.status == Status.QUEUED:
         position = GenerationJob.objects.filter(
             queue=job.queue, status=Status.QUEUED, created_at__lt=job.created_at
         ).count()
-        typical = _typical_seconds(demo_id=job.demo_id)
-        eta = typical * (position + 1) if typical is not None else None
-    elif job.status == Status.RUNNING:
-        if job.progress_step and job.sampling_started_at and job.progress_total:
-            elapsed = (timezone.now() - job.sampling_started_at).total_seconds()
-            eta = max(0.0, elapsed / job.progress_step * (job.progress_total - job.progress_step))
-        else:
-            typical = _typical_seconds(demo_id=job.demo_id)
-            if typical is not None and job.started_at:
-                eta = max(0.0, typical - (timezone.now() - job.started_at).total_seconds())
+    elif job.status == Status.RUNNING and job.sampling_started_at:
+        elapsed = (timezone.now() - job.sampling_started_at).total_seconds()
+        eta = eta_from_steps(step=job.progress_step, total=job.progress_total, elapsed=elapsed)
     return JobState(job=job, queue_position=position, eta_seconds=eta, note=_note(job))
 
 

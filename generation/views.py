@@ -18,6 +18,7 @@ from catalog.models import Family
 from generation import selectors, services
 from generation.forms import demo_form, typed_params
 from generation.models import GenerationJob
+from generation.showcase import showcase_for
 from generation.throttles import SESSION_JOBS, JobRate, client_key
 from pages.rendering import render_page
 
@@ -64,7 +65,13 @@ def family_demo(request, slug):
         for demo in demos
     ]
     recent = list(selectors.sample_list(family_slug=slug)[:6])
-    context = {"family": family, "family_slug": slug, "panels": panels, "recent": recent}
+    context = {
+        "family": family,
+        "family_slug": slug,
+        "panels": panels,
+        "recent": recent,
+        "showcase": showcase_for(slug),
+    }
     return render_page(request, "generation/demo_panel.html", context, partial="panel")
 
 
@@ -114,6 +121,8 @@ def job_create(request, slug):
         "panels": [{"demo": demo, "form": form}],
         "demo": demo,
         "form": form,
+        "recent": list(selectors.sample_list(family_slug=demo.family_slug)[:6]),
+        "showcase": showcase_for(demo.family_slug),
     }
     if request.htmx:  # into the result box under the form; htmx swaps only 2xx answers
         return render(request, "generation/demo_panel.html#errors", context)
@@ -248,9 +257,10 @@ def family_gallery(request, slug):
 
 @require_GET
 def family_latest_thumbnail(request, slug):
-    """The newest sample of a family, for the home page's card (an htmx-loaded fragment): before anyone has
-    generated, an invitation to; empty for a family without a demo."""
+    """The home page card's pictures (an htmx-loaded fragment): the family's showcase grid from the start,
+    and beside it the newest sample made live, or before anyone has generated, an invitation to; empty for
+    a family with neither a showcase nor a demo."""
     sample = selectors.sample_latest(family_slug=slug)
     has_demo = sample is not None or selectors.demo_list(family_slug=slug).exists()
-    context = {"sample": sample, "family_slug": slug, "has_demo": has_demo}
+    context = {"sample": sample, "family_slug": slug, "has_demo": has_demo, "showcase": showcase_for(slug)}
     return render(request, "generation/latest_thumbnail.html", context)

@@ -11,11 +11,25 @@ logger = logging.getLogger(__name__)
 _state = {"device": "cpu", "threads": 1, "ready": False}
 
 
-def _threads_for(concurrency: int) -> int:
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask, which a container or taskset narrows)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _threads_for(concurrency: int, cores: int | None = None) -> int:
+    """Torch threads per pool process: GENERATION_TORCH_THREADS, or else the usable cores less one (the
+    worker's parent, beat, the broker and, under serve_with_worker, the web server run there too), shared
+    among the pool's processes. A pool that asked for every core lost them to the others each step: OpenMP's
+    threads wait for each other at every operation, so on a busy two-core machine two threads sampled three
+    to ten times slower than the command-line sampler's one."""
     configured = settings.GENERATION_TORCH_THREADS
     if configured:
         return configured
-    return max(1, (os.cpu_count() or 1) // max(1, concurrency))
+    cores = cores or usable_cores()
+    return max(1, (cores - 1) // max(1, concurrency))
 
 
 @worker_init.connect

@@ -127,7 +127,7 @@ def test_a_family_card_without_samples_invites_a_first_generation(client, demos)
     url = reverse("generation:family-latest-thumbnail", kwargs={"slug": demo.family_slug})
     html = client.get(url).content
     family_page = reverse("catalog:family-detail", kwargs={"slug": demo.family_slug})
-    assert f'href="{family_page}#demo-slot"'.encode() in html and b"generate some live" in html
+    assert f'href="{family_page}#demo-slot"'.encode() in html and b"Make the first live sample" in html
 
 
 def test_an_artefact_with_an_unexpected_type_is_a_download(client, demos):
