@@ -19,7 +19,7 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _threads_for(concurrency: int, cores: int | None = None) -> int:
+def torch_threads_for(concurrency: int, cores: int | None = None) -> int:
     """Torch threads per pool process: GENERATION_TORCH_THREADS, or else the usable cores less one (the
     worker's parent, beat, the broker and, under serve_with_worker, the web server run there too), shared
     among the pool's processes. A pool that asked for every core lost them to the others each step: OpenMP's
@@ -35,7 +35,7 @@ def _threads_for(concurrency: int, cores: int | None = None) -> int:
 @worker_init.connect
 def _size_threads(sender=None, **kwargs) -> None:
     """Before the pool forks: OpenMP and MKL read these when torch first loads in a child."""
-    threads = _threads_for(getattr(sender, "concurrency", 1) or 1)
+    threads = torch_threads_for(getattr(sender, "concurrency", 1) or 1)
     _state["threads"] = threads
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, str(threads))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from generation import selectors, services
 from generation.models import GenerationJob
 from generation.showcase import MANIFEST, showcase_for
-from generation.worker import _threads_for
+from generation.worker import torch_threads_for
 from tests.generation.test_services import first_demo, small
 
 pytestmark = pytest.mark.django_db
@@ -124,10 +124,10 @@ def test_without_javascript_the_family_page_leads_to_a_plain_form_and_a_self_ref
 
 def test_torch_threads_leave_a_core_to_the_web_server_and_the_rest(settings):
     settings.GENERATION_TORCH_THREADS = 0
-    assert _threads_for(1, cores=2) == 1  # the embedded default on a two-core machine
-    assert _threads_for(1, cores=1) == 1
-    assert _threads_for(1, cores=16) == 15
-    assert _threads_for(4, cores=16) == 3
+    assert torch_threads_for(1, cores=2) == 1  # the embedded default on a two-core machine
+    assert torch_threads_for(1, cores=1) == 1
+    assert torch_threads_for(1, cores=16) == 15
+    assert torch_threads_for(4, cores=16) == 3
     settings.GENERATION_TORCH_THREADS = 2
-    assert _threads_for(1, cores=2) == 2  # an explicit setting wins
+    assert torch_threads_for(1, cores=2) == 2  # an explicit setting wins
     assert django_settings.GENERATION_TORCH_THREADS == 2

@@ -6,6 +6,10 @@ What the SQLite-file broker does not guarantee: it is polled (a job waits up to 
 sees it), it serves one machine only, and a message a worker had taken when it crashed may not come back;
 the reaper then re-queues the job from the database (GENERATION_HEARTBEAT_TIMEOUT,
 GENERATION_REQUEUE_QUEUED_AFTER), so no job stays stuck, only later.
+
+The worker's torch threads: GENERATION_TORCH_THREADS, or else the usable cores less one (the web server runs
+here too), divided by --concurrency (generation.worker). A worker that took every core sampled several times
+slower than the command-line sampler whenever anything else ran.
 """
 
 import signal
@@ -15,6 +19,8 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from generation.worker import torch_threads_for
 
 
 class Command(BaseCommand):
@@ -34,6 +40,7 @@ class Command(BaseCommand):
         ]  # fmt: skip
         _declare_queues(queues.split(","))
         self.stdout.write(f"worker: {' '.join(command)}")
+        self.stdout.write(f"worker: {torch_threads_for(concurrency)} torch thread(s) per process")
         worker = subprocess.Popen(command, cwd=settings.BASE_DIR)
         try:
             call_command("runserver", addrport, use_reloader=False)
