@@ -195,7 +195,8 @@ CELERY_TASK_DEFAULT_QUEUE = CELERY_CPU_QUEUE
 GENERATION_GPU_DEMOS = env.list("GENERATION_GPU_DEMOS", default=[])
 # This worker's device: "auto" picks cuda when a GPU is visible.
 GENERATION_DEVICE = env.str("GENERATION_DEVICE", default="auto")
-# Torch threads per worker process; 0: the machine's cores divided by the worker's concurrency.
+# Torch threads per worker process; 0: the usable cores less one (left to the web server), divided by the
+# worker's concurrency.
 GENERATION_TORCH_THREADS = env.int("GENERATION_TORCH_THREADS", default=0)
 # A job whose worker died this many times is failed, not sent again.
 GENERATION_MAX_ATTEMPTS = env.int("GENERATION_MAX_ATTEMPTS", default=3)
