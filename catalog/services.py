@@ -152,7 +152,7 @@ def _load_papers(directory: Path, report: LoadReport, *, prune: bool) -> None:
             author_variants_load(path=authors)
         except AuthorsContentError as exc:
             raise CatalogContentError(authors, "", str(exc)) from None
-    imported = bibtex_import(paths=[bib], source_name=str(bib.name))
+    imported = bibtex_import(paths=[bib], source_name=str(bib.name), whole_records=True)
     if imported.failed:
         line, key, reason = imported.failed[0]
         more = f" (and {len(imported.failed) - 1} more)" if len(imported.failed) > 1 else ""

@@ -63,6 +63,9 @@ class ParsedEntry:
     columns: dict[str, Any]
     extra: dict[str, Any]
     authors: list[AuthorName] | None  # None: the entry has no author field (keep the stored list)
+    # The entry is the whole record (a content file that is the source of truth): on an update, a field it
+    # no longer has is cleared instead of kept. Imports of other people's files merge (False).
+    whole: bool = False
 
 
 @dataclass

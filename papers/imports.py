@@ -104,10 +104,13 @@ def bibtex_import(
     partial: bool = False,
     source_name: str = "",
     max_bytes: int | None = None,
+    whole_records: bool = False,
 ) -> ImportReport:
     """Import BibTeX from files (in order, so a strings file goes first) and/or a text.
 
-    All-or-nothing unless ``partial``: any failed block means nothing is written. Raises
+    All-or-nothing unless ``partial``: any failed block means nothing is written. ``whole_records`` (the
+    catalog's own content file) makes each entry the whole record: a field an entry dropped is cleared on
+    update, where an import of someone's file only adds and changes. Raises
     :class:`BibtexTooLarge` when the input is over ``settings.BIBTEX_MAX_BYTES`` (or ``max_bytes``).
     """
     cap = max_bytes if max_bytes is not None else settings.BIBTEX_MAX_BYTES
@@ -145,6 +148,8 @@ def bibtex_import(
     if report.failed and not partial:
         report.rolled_back = True
         return report
+    for entry in parsed.entries:
+        entry.whole = whole_records
     _write_all(parsed.entries, report, partial=partial)
     return report
 
@@ -364,6 +369,13 @@ UPDATABLE = [
 ]  # fmt: skip
 
 
+# The columns a BibTeX entry fills, and the empty value of those that are not text.
+BIBTEX_COLUMNS = [
+    name for name in UPDATABLE if name not in ("entry_type", "extra_fields", "venue", "updated_at")
+]
+CLEARED = {"year": None, "checked_on": None}
+
+
 def _apply_updates(
     updates: dict[int, _Update],
     ids: dict[AuthorName, int],
@@ -387,12 +399,15 @@ def _apply_updates(
         dirty = venue_text_changed = False
         authors: list[int] | None = None
         for entry in update.entries:
-            for column, value in entry.columns.items():
+            columns = dict(entry.columns)
+            if entry.whole:
+                columns = {name: CLEARED.get(name, "") for name in BIBTEX_COLUMNS} | columns
+            for column, value in columns.items():
                 if getattr(paper, column) != value:
                     setattr(paper, column, value)
                     dirty = True
                     venue_text_changed |= column in ("booktitle", "journal", "entry_type", "year")
-            extra = dict(paper.extra_fields or {})
+            extra = {} if entry.whole else dict(paper.extra_fields or {})
             _merge_extra(extra, entry)
             if extra != paper.extra_fields:
                 paper.extra_fields = extra
