@@ -59,10 +59,6 @@ class BoardFilters:
             and not (self.no_extra_data and result.extra_data)
         )
 
-    @property
-    def active(self) -> bool:
-        return self != BoardFilters()
-
 
 def _authorships() -> Prefetch:
     return Prefetch(
@@ -152,7 +148,6 @@ def benchmark_index(
     metric: str = "",
     conditioning: str = "",
     family: str = "",
-    measured: bool | None = None,
 ) -> list[BenchmarkSummary]:
     """Every benchmark (filtered) with its number of results, its best result and the families on it."""
     benchmarks = Benchmark.objects.select_related("dataset", "metric").annotate(count=Count("results"))
@@ -165,10 +160,6 @@ def benchmark_index(
     if family:  # a subquery: a join would multiply the rows that Count("results") counts
         benchmarks = benchmarks.filter(
             Exists(Result.objects.filter(benchmark=OuterRef("pk"), family__slug=family))
-        )
-    if measured is not None:
-        benchmarks = (
-            benchmarks.exclude(measured_field="") if measured else benchmarks.filter(measured_field="")
         )
     benchmarks = list(benchmarks)
     by_board: dict[int, list[Result]] = defaultdict(list)
