@@ -13,9 +13,11 @@ register = template.Library()
 def scores(*, family=None, paper=None, model=None, heading: str = "How this family scores"):
     """The record's best result on each board (a paper: every result it reported), its rank there, and
     the board's best."""
+    every = paper is not None
     return {
-        "standings": selectors.standings(family=family, paper=paper, model=model, every=paper is not None),
+        "standings": selectors.standings(family=family, paper=paper, model=model, every=every),
         "heading": heading,
+        "every": every,
     }
 
 
