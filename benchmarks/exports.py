@@ -22,7 +22,7 @@ def row_record(row: Row) -> dict:
         "family": result.family.slug if result.family else None,
         "model": result.model.slug if result.model else None,
         "variant": result.variant,
-        "value": str(result.value.normalize()),
+        "value": result.value_exact,
         "bound": result.bound_symbol or None,
         "error": str(result.error.normalize()) if result.error is not None else None,
         "extra_data": result.extra_data,

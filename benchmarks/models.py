@@ -200,6 +200,13 @@ class Result(models.Model):
         return f"{self.benchmark.slug}: {self.variant} {self.value}"
 
     @property
+    def value_exact(self) -> str:
+        """The value as a plain decimal string with the digits the paper printed (2.20), for data files."""
+        if self.value_places is not None:
+            return f"{self.value:.{self.value_places}f}"
+        return format(self.value.normalize(), "f")
+
+    @property
     def value_text(self) -> str:
         """As the paper prints it (2.20 stays 2.20); a measured figure to its metric's decimals."""
         if self.value_places is not None:

@@ -97,8 +97,9 @@ class ResultSerializer(serializers.ModelSerializer):
     family = FamilyRefSerializer(read_only=True)
     model = ExampleModelRefSerializer(read_only=True)
     paper = PaperRefSerializer(read_only=True)
-    value = serializers.DecimalField(
-        max_digits=16, decimal_places=6, coerce_to_string=True, normalize_output=True
+    value = serializers.CharField(
+        source="value_exact",
+        help_text="A decimal string with the digits the paper printed (2.20 stays 2.20).",
     )
     error = serializers.DecimalField(
         max_digits=16, decimal_places=6, coerce_to_string=True, normalize_output=True, allow_null=True

@@ -46,6 +46,11 @@ def test_rank_ordering_follows_the_metric(api, board):
         f.PublishedResultFactory(benchmark=higher, value=Decimal(value))
     values = [r["value"] for r in _rows(api.get("/api/results/?benchmark=is&ordering=rank"))]
     assert values == ["9.4", "7", "5.1"]
+    places = f.PublishedResultFactory(
+        benchmark=higher, value=Decimal("2.2"), value_places=2, variant="printed"
+    )
+    [row] = [r for r in _rows(api.get("/api/results/?benchmark=is")) if r["id"] == places.pk]
+    assert row["value"] == "2.20"  # as the paper prints it
     by_year = [r["year"] for r in _rows(api.get("/api/results/?benchmark=toy-fid&ordering=-year"))]
     assert by_year == sorted(by_year, reverse=True)
 
