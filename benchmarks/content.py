@@ -341,15 +341,22 @@ def content_read(*, directory: Path) -> BenchmarksContent:
     )
 
 
-def measured_results(*, board: BoardSpec, results_dir: Path) -> tuple[ResultSpec, ...]:
+def zoo_rows(*, results_dir: Path) -> list[tuple[Path, Any]]:
+    """Every zoo results file, read once for all the measured boards: (path, its JSON)."""
+    rows = []
+    for path in sorted(results_dir.glob("*.json")):
+        try:
+            rows.append((path, json.loads(path.read_text(encoding="utf-8"))))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CatalogContentError(path, "", f"not valid JSON ({exc})") from None
+    return rows
+
+
+def measured_results(*, board: BoardSpec, rows: list[tuple[Path, Any]]) -> tuple[ResultSpec, ...]:
     """The rows of a measured board, one per zoo results file that has the board's field."""
     field = board.values["measured_field"]
     specs = []
-    for path in sorted(results_dir.glob("*.json")):
-        try:
-            row = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CatalogContentError(path, "", f"not valid JSON ({exc})") from None
+    for path, row in rows:
         if not isinstance(row, dict) or row.get(field) is None:
             continue  # the combined report (a list), or a model this metric does not apply to
         item = f"zoo results '{path.stem}'"

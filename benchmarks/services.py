@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 
-from benchmarks.content import BenchmarksContent, ResultSpec, content_read, measured_results
+from benchmarks.content import BenchmarksContent, ResultSpec, content_read, measured_results, zoo_rows
 from benchmarks.models import Benchmark, Dataset, Metric, Result
 from catalog.content_files import CatalogContentError
 from catalog.models import Domain, ExampleModel, Family
@@ -102,10 +102,11 @@ class _Loader:
             }
         benchmarks = self._sync_slugged("benchmarks", Benchmark, rows)
         counts = self.report.kinds.setdefault("results", KindCounts())
+        zoo = zoo_rows(results_dir=self.zoo_results_dir)
         for board in self.content.boards:
             specs = board.results
             if board.values["measured_field"]:
-                specs = measured_results(board=board, results_dir=self.zoo_results_dir)
+                specs = measured_results(board=board, rows=zoo)
             self._sync_results(board.path, benchmarks[board.slug], specs, counts)
 
     def _board_order(self) -> list:
