@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/atlas
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format install install-dev services chromium citation-tools migrate load bench clean
+.PHONY: run test test-fast lint format install install-dev services chromium citation-tools fashion-mnist migrate load bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ services:
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The 28x28 zoo trains and is evaluated on Fashion-MNIST, which Debian ships whole (the four IDX files under
+# /usr/share/datasets/fashion-mnist); the site itself runs from the committed checkpoints without it.
+fashion-mnist:
+	@test -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null; }
+
 # ruff, and the dependency rules of DESIGN.md (import-linter; the contracts are in pyproject.toml).
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -67,7 +73,7 @@ citation-tools:
 		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		$(CITATION_PACKAGES) >/dev/null; }
 
-test: install-dev services chromium citation-tools lint
+test: install-dev services chromium citation-tools fashion-mnist lint
 	DATABASE_URL=$(PG_URL) $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest
 

@@ -1,18 +1,24 @@
-"""Data of the zoo: scikit-learn's digits, the `names` package's name lists, 2-D toy densities.
+"""Data of the zoo: scikit-learn's digits, Fashion-MNIST, the `names` package's name lists, 2-D toy densities.
 
-Nothing here downloads. The digits ship with scikit-learn, the names with the `names` package, the toys are
-drawn from formulas. Optional loaders read a user's MNIST or CIFAR-10 through torchvision, but only from a
+Nothing here downloads. The digits ship with scikit-learn, Fashion-MNIST with Debian's package
+``dataset-fashion-mnist`` (``make fashion-mnist`` installs it), the names with the `names` package, the toys
+are drawn from formulas. Optional loaders read a user's MNIST or CIFAR-10 through torchvision, but only from a
 folder the user already has (``download=False``), and only where torchvision is installed.
 
 Conventions every family follows:
-  * an image batch is a ``torch.long`` tensor (N, 1, 8, 8) of grey levels 0..16 (17 levels);
+  * an image batch is a ``torch.long`` tensor (N, 1, side, side) of grey levels 0..levels-1: digits are 8x8
+    with 17 levels (0..16), Fashion-MNIST 28x28 with 256 (0..255); ``IMAGE_SETS`` describes both;
   * the digits split is fixed by index, train [0:1000], validation [1000:1350], test [1350:1797]
-    (scikit-learn's order, which interleaves writers; no shuffling, so every model sees the same rows).
+    (scikit-learn's order, which interleaves writers; no shuffling, so every model sees the same rows);
+  * Fashion-MNIST's validation split is 5,000 of the 60,000 training images, chosen once by a seeded
+    permutation (``FASHION_VAL_SEED``); train is the other 55,000 in file order; test is the official 10,000.
 """
 
 from __future__ import annotations
 
+import gzip
 import math
+import os
 import random
 from dataclasses import dataclass
 from functools import cache
@@ -63,14 +69,156 @@ def split_description() -> dict:
     }
 
 
-def to_unit(x: torch.Tensor) -> torch.Tensor:
-    """Levels 0..16 -> floats in [-1, 1], the input scale of every network here."""
-    return x.float() / (LEVELS - 1) * 2 - 1
+def to_unit(x: torch.Tensor, levels: int = LEVELS) -> torch.Tensor:
+    """Levels 0..levels-1 -> floats in [-1, 1], the input scale of every network here."""
+    return x.float() / (levels - 1) * 2 - 1
 
 
-def from_unit(x: torch.Tensor) -> torch.Tensor:
-    """Floats in [-1, 1] -> nearest level 0..16 (long), clamped."""
-    return ((x.clamp(-1, 1) + 1) / 2 * (LEVELS - 1)).round().long()
+def from_unit(x: torch.Tensor, levels: int = LEVELS) -> torch.Tensor:
+    """Floats in [-1, 1] -> nearest level 0..levels-1 (long), clamped."""
+    return ((x.clamp(-1, 1) + 1) / 2 * (levels - 1)).round().long()
+
+
+# --- Fashion-MNIST (28x28, 256 levels) ----------------------------------------------------------------------
+
+FASHION_DIR_DEFAULT = "/usr/share/datasets/fashion-mnist"  # where Debian's dataset-fashion-mnist puts it
+FASHION_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+FASHION_VAL = 5000  # images of the training file held out for every decision (lengths, checkpoints)
+FASHION_VAL_SEED = 2017  # fixes which ones, once and for all
+
+
+class DataMissing(RuntimeError):
+    """A data set the zoo needs is not installed on this machine."""
+
+
+def fashion_dir() -> Path:
+    """The folder of the four IDX files; ATLAS_FASHION_MNIST overrides Debian's location."""
+    return Path(os.environ.get("ATLAS_FASHION_MNIST", FASHION_DIR_DEFAULT))
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX file (optionally gzipped) as a uint8 array of the shape its header gives.
+
+    The format (LeCun et al.): two zero bytes, a type byte (0x08 = unsigned byte), the number of dimensions,
+    then each dimension as a big-endian 32-bit integer, then the data in C order.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        raw = handle.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{path.name}: not an IDX file (bad magic number)")
+    if raw[2] != 0x08:
+        raise ValueError(f"{path.name}: IDX type 0x{raw[2]:02x} is not unsigned bytes")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = int(np.prod(shape))
+    if len(raw) - header != expected:
+        raise ValueError(
+            f"{path.name}: header says {shape} ({expected} bytes), file holds {len(raw) - header}"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+@cache
+def _fashion_file(part: str) -> tuple[np.ndarray, np.ndarray]:
+    folder = fashion_dir()
+    image_name, label_name = FASHION_FILES[part]
+    if not (folder / image_name).exists():
+        raise DataMissing(
+            f"Fashion-MNIST is not installed: {folder / image_name} is missing. Install Debian's "
+            "dataset-fashion-mnist (`make fashion-mnist`) or point ATLAS_FASHION_MNIST at the IDX files."
+        )
+    images, labels = read_idx(folder / image_name), read_idx(folder / label_name)
+    if images.shape[1:] != (28, 28) or len(images) != len(labels):
+        raise ValueError(f"{folder}: unexpected Fashion-MNIST shapes {images.shape} and {labels.shape}")
+    return images, labels
+
+
+@cache
+def _fashion_val_indices() -> np.ndarray:
+    n = len(_fashion_file("train")[1])
+    return np.sort(np.random.default_rng(FASHION_VAL_SEED).permutation(n)[:FASHION_VAL])
+
+
+@cache
+def fashion(split: str) -> Digits:
+    """One split of Fashion-MNIST: images (N, 1, 28, 28) long levels 0..255, labels (N,) long 0..9.
+
+    Cached per process (the training split is 345 MB as int64); callers must not write into it.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {sorted(SPLITS)}")
+    if split == "test":
+        images, labels = _fashion_file("test")
+    else:
+        images, labels = _fashion_file("train")
+        held_out = np.zeros(len(labels), dtype=bool)
+        held_out[_fashion_val_indices()] = True
+        keep = held_out if split == "val" else ~held_out
+        images, labels = images[keep], labels[keep]
+    return Digits(
+        images=torch.from_numpy(images.astype(np.int64)).unsqueeze(1),
+        labels=torch.from_numpy(labels.astype(np.int64)),
+    )
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """What a family file needs to know about an image data set to size itself for it."""
+
+    name: str
+    side: int
+    levels: int
+    classes: tuple[str, ...]
+    title: str
+
+    @property
+    def dims(self) -> int:
+        return self.side * self.side
+
+    def split(self, split: str) -> Digits:
+        return digits(split) if self.name == "digits" else fashion(split)
+
+    def describe(self) -> dict:
+        """The split as recorded in a manifest."""
+        if self.name == "digits":
+            return split_description()
+        return {
+            "dataset": f"Fashion-MNIST (28x28, levels 0..255) from {fashion_dir()}",
+            "train": "the 55,000 training images not in val, in file order",
+            "val": f"{FASHION_VAL} training images: np.random.default_rng({FASHION_VAL_SEED})"
+            f".permutation(60000)[:{FASHION_VAL}], sorted",
+            "test": "the official 10,000 test images",
+        }
+
+
+IMAGE_SETS = {
+    "digits": ImageSet("digits", SIDE, LEVELS, tuple("0123456789"), "scikit-learn digits, 8x8"),
+    "fashion": ImageSet("fashion", 28, 256, FASHION_CLASSES, "Fashion-MNIST, 28x28"),
+}
+
+
+def image_set(name: str) -> ImageSet:
+    try:
+        return IMAGE_SETS[name]
+    except KeyError:
+        raise ValueError(f"unknown image data set {name!r}; expected one of {sorted(IMAGE_SETS)}") from None
 
 
 # --- names (the sequence models) ---------------------------------------------------------------------------

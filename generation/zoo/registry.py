@@ -53,12 +53,19 @@ class ZooModel:
     name: str  # registry name, also the checkpoint file stem: checkpoints/<name>.pt
     family: str  # catalog family slug (gans, vaes, diffusion-models, ...)
     module: str  # dotted path of the family file holding Config, build, fit, sample
-    kind: str = "image"  # "image" (8x8 digits, 17 levels), "text" (names) or "plane" (a 2-D toy picture)
+    kind: str = (
+        "image"  # "image" (digits or Fashion-MNIST: see ``dataset``), "text" (names) or "plane" (2-D toy)
+    )
     title: str = ""
     citation_key: str = ""  # the paper the implementation follows, as keyed in the catalog
     config: dict = field(default_factory=dict)  # overrides of the family's Config defaults for this model
     seed: int = 0  # the seed the shipped checkpoint was trained with
     likelihood: str = "exact"  # what nll_bits_per_dim gives: "exact", or "bound" (ELBO, dequantised density)
+
+    @property
+    def dataset(self) -> str:
+        """The image set an image model was trained on: ``config["dataset"]``, digits when unset."""
+        return self.config.get("dataset", "digits")
 
     @property
     def code(self) -> ModuleType:

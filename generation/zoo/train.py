@@ -58,7 +58,7 @@ def _curve(values: list[float], points: int = 20) -> list[float]:
 def _split(kind: str, config) -> dict:
     """What the model was trained on, for the manifest."""
     if kind == "image":
-        return data.split_description()
+        return data.image_set(getattr(config, "dataset", "digits")).describe()
     if kind == "plane":
         return {"dataset": f"fresh draws of data.toy({config.toy!r})"}
     return {"dataset": "names package", **data.NAME_SPLITS}
