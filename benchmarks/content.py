@@ -22,6 +22,9 @@ CONDITIONING = ("unconditional", "class-conditional", "text-conditional")
 BOUNDS = ("", "upper", "lower")
 # Rows of the zoo's results files that are not models: the family field says which.
 ZOO_ROLES = {"baseline": "baseline", "data": "reference"}
+# The zoo's data-set names (a results file's ``dataset``) of the catalog's datasets a measured board may use.
+# A file without ``dataset`` predates Fashion-MNIST and may appear on any measured board that has its field.
+ZOO_DATASETS = {"digits-8x8": "digits", "fashion-mnist-zoo": "fashion", "names": "names"}
 
 
 @dataclass(frozen=True)
@@ -352,25 +355,39 @@ def zoo_rows(*, results_dir: Path) -> list[tuple[Path, Any]]:
     return rows
 
 
+def _half_width(f, field: str, low, high) -> Decimal | None:
+    if low is None and high is None:
+        return None
+    low, high = f.number(f"{field}_low", required=True), f.number(f"{field}_high", required=True)
+    if high < low:
+        f.fail(f"'{field}_high' is below '{field}_low'")
+    return (high - low) / 2
+
+
 def measured_results(*, board: BoardSpec, rows: list[tuple[Path, Any]]) -> tuple[ResultSpec, ...]:
     """The rows of a measured board, one per zoo results file that has the board's field."""
     field = board.values["measured_field"]
+    zoo_dataset = ZOO_DATASETS.get(board.dataset)
     specs = []
     for path, row in rows:
         if not isinstance(row, dict) or row.get(field) is None:
             continue  # the combined report (a list), or a model this metric does not apply to
+        if row.get("dataset") not in (None, zoo_dataset):
+            continue  # the same metric measured on another data set: another board
         item = f"zoo results '{path.stem}'"
         f = _Fields(path, item, row, set(row))
         family = f.text("family", required=True)
         role = ZOO_ROLES.get(family, "model")
         evaluated_on = f.date("evaluated_on", required=True)
         kind_of_bound = row.get(f"{field}_kind")
+        low, high = row.get(f"{field}_low"), row.get(f"{field}_high")
         values = {
             "variant": f.text("variant") or f.text("name", required=True),
             "value": f.number(field, required=True),
             "value_places": None,
             "is_bound": kind_of_bound == "bound",
-            "error": None,
+            # A measured interval (low, high) is shown as ± its half-width; the file keeps both ends.
+            "error": _half_width(f, field, low, high),
             "extra_data": False,
             "note": f.text("note"),
             "zoo_model": f.text("name", required=True, max_length=80),

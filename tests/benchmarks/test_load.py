@@ -153,3 +153,45 @@ def test_load_catalog_loads_the_committed_boards_and_zoo_results():
     assert {r.zoo_model for r in measured} >= {"dcgan", "vae", "ddpm", "pixelcnn", "real-digits", "kde-pca"}
     assert report["results"].created == Result.objects.count()
     assert catalog_load().changed == 0
+
+
+def test_a_measured_board_takes_only_its_own_data_sets_rows_and_their_intervals(linked, content, zoo_results):
+    (content / "datasets.yaml").write_text(
+        (content / "datasets.yaml").read_text()
+        + "  - {slug: digits-8x8, name: Digits, resolution: 8}\n"
+        + "  - {slug: fashion-mnist-zoo, name: Fashion, resolution: 28}\n"
+    )
+    for dataset in ("digits-8x8", "fashion-mnist-zoo"):
+        (content / "boards" / f"{dataset}-fd.yaml").write_text(
+            f"benchmark: {{slug: {dataset}-fd, name: FD on {dataset}, dataset: {dataset}, metric: zoo-fd, "
+            "protocol: N samples against the test split, measured: fd}\n"
+        )
+    rows = [
+        zoo_row("vae", "gans", 40.0, dataset="digits", fd_low=35.5, fd_high=44.5),
+        zoo_row("vae-fashion", "gans", 12.0, dataset="fashion", fd_low=11.0, fd_high=13.25),
+    ]
+    for row in rows:
+        (zoo_results / f"{row['name']}.json").write_text(json.dumps(row))
+    benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
+
+    def board(slug):
+        return {r.zoo_model: r.error for r in Result.objects.filter(benchmark__slug=slug)}
+
+    # Files that predate the dataset field (dcgan, kde-pca, real-digits) stay on every board with their field.
+    assert board("digits-8x8-fd") == {
+        "vae": Decimal("4.5"),
+        "dcgan": None,
+        "kde-pca": None,
+        "real-digits": None,
+    }
+    assert board("fashion-mnist-zoo-fd") == {
+        "vae-fashion": Decimal("1.125"),
+        "dcgan": None,
+        "kde-pca": None,
+        "real-digits": None,
+    }
+
+    broken = zoo_row("vae-fashion", "gans", 12.0, dataset="fashion", fd_low=14.0, fd_high=13.0)
+    (zoo_results / "vae-fashion.json").write_text(json.dumps(broken))
+    with pytest.raises(CatalogContentError, match="'fd_high' is below 'fd_low'"):
+        benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
