@@ -21,3 +21,11 @@ def reap_jobs() -> dict:
     """Re-queue or fail jobs whose worker was lost; re-send forgotten queued jobs."""
     report = services.jobs_reap()
     return {"requeued": report.requeued, "failed": report.failed, "resent": report.resent}
+
+
+# Latent explorer (generation/explorer.py): one content-addressed frame; a stored frame is never made again.
+@shared_task(name="generation.explore_frame", ignore_result=True)
+def explore_frame(model_name: str, state: dict, key: str) -> str:
+    from generation import explorer
+
+    return explorer.frame_make(model_name=model_name, state=state, key=key)

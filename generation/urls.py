@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from generation import views
+from generation import explorer_views, views
 
 app_name = "generation"
 
@@ -20,4 +20,9 @@ urlpatterns = [
     path("jobs/<uuid:pk>/preview.png", views.job_preview, name="job-preview"),
     path("samples/<uuid:pk>/", views.sample_detail, name="sample-detail"),
     path("samples/<uuid:pk>/file/", views.sample_file, name="sample-file"),
+    # Latent explorer (generation/explorer_views.py)
+    path("explore/", explorer_views.explore_index, name="explore-index"),
+    path("explore/frames/<str:key>.png", explorer_views.explore_frame_file, name="explore-frame-file"),
+    path("explore/<slug:model>/", explorer_views.explore, name="explore"),
+    path("explore/<slug:model>/frame/", explorer_views.explore_frame, name="explore-frame"),
 ]
