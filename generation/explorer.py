@@ -232,13 +232,18 @@ def _check_direction(model: ExplorerModel, spec: str) -> str | None:
 def validate_state(model: ExplorerModel, raw) -> dict:
     """The full canonical state (defaults filled, t snapped to 0.01, u and v to 0.05); ParamError lists every
     problem. Keys that do not belong to the state are refused, as the demos' parameters are."""
-    clean = validate(state_params(model), raw, owner=f"the {model.name} explorer")
+    params, owner = state_params(model), f"the {model.name} explorer"
     errors = {}
+    try:
+        clean = validate(params, raw, owner=owner)
+    except ParamError as error:
+        errors.update(error.errors)
+        clean = validate(params, {k: v for k, v in raw.items() if k not in errors}, owner=owner)
     for name in ("a", "b"):
-        if message := _check_source(model, clean[name]):
+        if name not in errors and (message := _check_source(model, clean[name])):
             errors[name] = message
     for name in ("d1", "d2"):
-        if message := _check_direction(model, clean[name]):
+        if name not in errors and (message := _check_direction(model, clean[name])):
             errors[name] = message
     if errors:
         raise ParamError(errors)
