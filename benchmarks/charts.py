@@ -184,7 +184,8 @@ def bars_svg(*, board: Board) -> SafeString:
     if not rows:
         return mark_safe("")
     bar, gap, label_width = 16, 6, 150
-    values = [float(row.result.value) for row in rows] + ([float(reference.value)] if reference else [])
+    values = [float(row.result.value + (row.result.error or 0)) for row in rows]
+    values += [float(reference.value + (reference.error or 0))] if reference else []
     ticks = nice_ticks(0, max(values))
     top_value = ticks[-1] or 1
     plot_width = WIDTH - label_width - RIGHT - 40
@@ -226,10 +227,17 @@ def bars_svg(*, board: Board) -> SafeString:
             f'<rect x="{label_width}" y="{y}" width="{width:.1f}" height="{bar}" fill="{fill}">'
             f"<title>{tip}</title></rect>"
         )
-        out.append(
-            f'<text x="{px(result.value) + 4:.1f}" y="{y + bar - 4}" class="value">'
-            f"{escape(bound + result.value_text)}</text>"
-        )
+        text_x = px(result.value) + 4
+        if result.error:  # the 95% interval as a whisker across the bar's end
+            low, high = px(max(result.value - result.error, 0)), px(result.value + result.error)
+            mid = y + bar / 2
+            out.append(
+                f'<path d="M{low:.1f} {mid:.1f}H{high:.1f}M{low:.1f} {y + 3}V{y + bar - 3}'
+                f'M{high:.1f} {y + 3}V{y + bar - 3}" class="interval"/>'
+            )
+            text_x = high + 4
+        shown = bound + result.value_text + (f" ± {result.error_text}" if result.error else "")
+        out.append(f'<text x="{text_x:.1f}" y="{y + bar - 4}" class="value">{escape(shown)}</text>')
     if reference is not None:
         x = px(reference.value)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 8}" y2="{axis_y}" class="reference"/>')

@@ -67,6 +67,16 @@ class Metric(models.Model):
         return self.abbreviation
 
     @property
+    def error_text(self) -> str:
+        """The ± of the value: as printed for a paper's figure, to the metric's decimals (at least one) for a
+        measured interval's half-width; empty when there is none."""
+        if self.error is None:
+            return ""
+        if self.kind == self.Kind.PUBLISHED:
+            return format(self.error.normalize(), "f")
+        return f"{self.error:,.{max(self.benchmark.metric.decimals, 1)}f}"
+
+    @property
     def bound_symbol(self) -> str:
         return {"upper": "≤", "lower": "≥"}.get(self.bound, "")
 
@@ -214,6 +224,16 @@ class Result(models.Model):
         if self.kind == self.Kind.PUBLISHED:
             return format(self.value.normalize(), "f")
         return f"{self.value:,.{self.benchmark.metric.decimals}f}"
+
+    @property
+    def error_text(self) -> str:
+        """The ± of the value: as printed for a paper's figure, to the metric's decimals (at least one) for a
+        measured interval's half-width; empty when there is none."""
+        if self.error is None:
+            return ""
+        if self.kind == self.Kind.PUBLISHED:
+            return format(self.error.normalize(), "f")
+        return f"{self.error:,.{max(self.benchmark.metric.decimals, 1)}f}"
 
     @property
     def bound_symbol(self) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
-from benchmarks.models import Benchmark, Result
+from benchmarks.models import Benchmark, Dataset, Result
 from catalog.models import Family
 from papers.models import Authorship, Paper
 
@@ -258,36 +258,46 @@ class ZooRow:
 
 @dataclass
 class ZooTable:
+    dataset: Dataset
     benchmarks: list[Benchmark]
     rows: list[ZooRow]
     boards: dict[int, Board]
 
 
-def zoo_table() -> ZooTable:
-    """The zoo's measured boards side by side: one row per zoo model, baseline or reference."""
+def zoo_tables() -> list[ZooTable]:
+    """The zoo's measured boards side by side, one table per data set (Fashion-MNIST, digits, names), each
+    with one row per zoo model, baseline or reference measured on it."""
     benchmarks = list(
-        Benchmark.objects.exclude(measured_field="").select_related("dataset", "metric", "metric__paper")
+        Benchmark.objects.exclude(measured_field="")
+        .select_related("dataset", "metric", "metric__paper")
+        .order_by("-dataset__resolution", "dataset__slug", "pk")
     )
     by_board: dict[int, list[Result]] = defaultdict(list)
-    rows: dict[str, ZooRow] = {}
-    order = {Result.Role.MODEL: 0, Result.Role.BASELINE: 1, Result.Role.REFERENCE: 2}
     for result in Result.objects.filter(benchmark__in=benchmarks).select_related("family"):
         by_board[result.benchmark_id].append(result)
-        row = rows.setdefault(result.zoo_model, ZooRow(result.zoo_model, result.family, result.role, {}))
-        row.cells[result.benchmark_id] = result
-    boards = {}
+    order = {Result.Role.MODEL: 0, Result.Role.BASELINE: 1, Result.Role.REFERENCE: 2}
+    tables: dict[int, ZooTable] = {}
     for benchmark in benchmarks:
+        table = tables.setdefault(benchmark.dataset_id, ZooTable(benchmark.dataset, [], [], {}))
+        table.benchmarks.append(benchmark)
         for result in by_board[benchmark.pk]:
             result.benchmark = benchmark
         results = best_first(by_board[benchmark.pk], higher_is_better=benchmark.metric.higher_is_better)
-        boards[benchmark.pk] = Board(benchmark, ranked(results), len(results), [], None)
-    ordered = sorted(
-        rows.values(),
-        key=lambda r: (order[r.role], r.family.position if r.family else 99, r.name),
-    )
-    for row in ordered:
-        row.ordered = [row.cells.get(benchmark.pk) for benchmark in benchmarks]
-    return ZooTable(benchmarks, ordered, boards)
+        table.boards[benchmark.pk] = Board(benchmark, ranked(results), len(results), [], None)
+    for table in tables.values():
+        rows: dict[str, ZooRow] = {}
+        for benchmark in table.benchmarks:
+            for result in by_board[benchmark.pk]:
+                row = rows.setdefault(
+                    result.zoo_model, ZooRow(result.zoo_model, result.family, result.role, {})
+                )
+                row.cells[benchmark.pk] = result
+        table.rows = sorted(
+            rows.values(), key=lambda r: (order[r.role], r.family.position if r.family else 99, r.name)
+        )
+        for row in table.rows:
+            row.ordered = [row.cells.get(benchmark.pk) for benchmark in table.benchmarks]
+    return [table for table in tables.values() if table.rows]
 
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "static" / "benchmarks" / "zoo"

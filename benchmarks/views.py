@@ -117,13 +117,16 @@ def leaderboard_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def zoo(request: HttpRequest) -> HttpResponse:
-    """The zoo's measured comparison: the full table, a chart per metric, each model's samples, and how each
-    figure was measured. Template: benchmarks/zoo.html."""
+    """The zoo's measured comparison: a table per data set, a chart per metric, each model's samples, and
+    how each figure was measured. Template: benchmarks/zoo.html."""
 
     def build() -> dict:
-        table = selectors.zoo_table()
-        charts_by_board = [(b, charts.bars_svg(board=table.boards[b.pk])) for b in table.benchmarks]
-        context = {"table": table, "charts": charts_by_board, "samples": selectors.zoo_sample_grids()}
+        tables = selectors.zoo_tables()
+        sections = [
+            (table, [(b, charts.bars_svg(board=table.boards[b.pk])) for b in table.benchmarks])
+            for table in tables
+        ]
+        context = {"sections": sections, "samples": selectors.zoo_sample_grids()}
         return {
             "html": render_to_string("benchmarks/zoo.html", context),
             "title": "The model zoo, measured",

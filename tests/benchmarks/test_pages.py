@@ -146,6 +146,35 @@ def test_the_zoo_page_shows_the_table_charts_and_sample_grids(client):
     assert "python -m generation.zoo sample dcgan --n 16 --seed 0" in html
 
 
+@pytest.mark.django_db
+def test_the_zoo_page_has_a_table_per_data_set_with_intervals(client):
+    digits = f.BenchmarkFactory(
+        name="Digits FD",
+        measured_field="fd",
+        metric__decimals=0,
+        dataset__name="Digits",
+        dataset__resolution=8,
+    )
+    fashion = f.BenchmarkFactory(
+        name="Fashion FD",
+        measured_field="fd",
+        metric=digits.metric,
+        dataset__name="Fashion",
+        dataset__slug="fashion-zoo",
+        dataset__resolution=28,
+    )
+    f.MeasuredResultFactory(benchmark=digits, zoo_model="dcgan", value=Decimal("94.48"))
+    f.MeasuredResultFactory(
+        benchmark=fashion, zoo_model="dcgan-fashion", value=Decimal("31.2"), error=Decimal("2.25")
+    )
+    html = _text(client.get("/benchmarks/zoo/"))
+    fashion_part, digits_part = html.split('id="fashion-zoo"')[1].split(f'id="{digits.dataset.slug}"')
+    assert "dcgan-fashion" in fashion_part and ">dcgan<" not in fashion_part.replace(">dcgan-", "")
+    assert "± 2.2" in fashion_part  # half the 95% interval, to at least one decimal
+    assert 'class="interval"' in fashion_part  # the whisker on the bar
+    assert ">dcgan" in digits_part and "dcgan-fashion" not in digits_part.split("What each model draws")[0]
+
+
 def _queries(client, path: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(path).status_code == 200
