@@ -64,6 +64,7 @@ STATS_IMAGES = 2000  # training images encoded for principal directions and clas
 STATS_IMAGES_DDIM = 500  # fewer for DDIM: each inversion is DDIM_STEPS passes of the U-Net
 GAN_LABEL_DRAWS = 2048  # prior draws labelled by their nearest training image (GAN class latents)
 PRINCIPAL = 8  # principal directions offered
+SOURCES_KEPT = 64  # inverted test images kept per model and process
 SOURCE = re.compile(r"^(seed|class|test):(\d+)$")
 DIRECTION = re.compile(r"^(?:pc:(\d+)|class:(\d+)-(\d+))$")
 
@@ -117,6 +118,7 @@ class Space:
     latent_dim: int
     _stats: Stats | None = field(default=None, repr=False)
     _train: tuple | None = field(default=None, repr=False)
+    _sources: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # --- the model-specific parts ---------------------------------------------------------------------
@@ -295,8 +297,22 @@ class Space:
         return test[index : index + 1]
 
     def source(self, spec: str) -> torch.Tensor:
-        """ "seed:N" (the prior draw of seed N), "class:C" (class C's mean latent), "test:I" (test image I
-        inverted) -> (D,)."""
+        """The latent of "seed:N" (the prior draw of seed N), "class:C" (class C's mean latent) or "test:I"
+        (test image I inverted), (D,). Inverted test images are kept (the last ``SOURCES_KEPT``): a slider
+        moving from an inverted image asks for the same inversion at every frame."""
+        if spec.startswith("test:"):
+            with self._lock:
+                kept = self._sources.get(spec)
+            if kept is None:
+                kept = self._source(spec)
+                with self._lock:
+                    self._sources[spec] = kept
+                    while len(self._sources) > SOURCES_KEPT:
+                        self._sources.pop(next(iter(self._sources)))
+            return kept
+        return self._source(spec)
+
+    def _source(self, spec: str) -> torch.Tensor:
         found = SOURCE.match(spec)
         if not found:
             raise Unsupported(f"unknown source {spec!r}: seed:N, class:C or test:I")
