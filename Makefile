@@ -88,6 +88,7 @@ bench: install-dev services
 	DATABASE_URL=$(PG_URL) $(PY) bench/web.py
 	DATABASE_URL=$(PG_URL) $(PY) bench/api.py
 	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=redis://127.0.0.1:6379/0 $(PY) bench/generation.py
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=redis://127.0.0.1:6379/0 $(PY) bench/explorer.py
 	DATABASE_URL=$(PG_URL) $(PY) bench/recovery.py
 
 # An open data release of the content files (loaded first) into RELEASES_DIR (default data/releases/), named by
