@@ -8,6 +8,15 @@ from generation.zoo.demos import generator_for, get_demo, run_demo, validate_par
 from generation.zoo.params import ParamError
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread, as the zoo trains: on a shared two-core machine more threads only thrash."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _dependence(model: pixelcnn.PixelCNN, i: int, j: int) -> torch.Tensor:
     """(64,) bool: which input pixels the 17 logits of pixel (i, j) have a non-zero gradient from."""
     x = torch.randint(0, 17, (1, 1, 8, 8)).float().requires_grad_(True)
