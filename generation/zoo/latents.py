@@ -30,6 +30,15 @@ Per model family:
   (song2021denoising eq. 13, each step's ε taken at the current point, so the round trip is close, not exact).
   Class latents are the means of the inverted training images of the class, scaled to norm sqrt(D).
 
+The 28x28 Fashion-MNIST models are class-conditional. A conditional VAE or GAN gets the label's embedding
+as part of its latent: the latent is z followed by E[y] (the model's own ``label_embedding``), and decoding
+puts the given embedding in place of a label's (a forward hook on that embedding), so two classes
+interpolate like two codes and class:A-B is a genuine attribute vector. A seed's latent is the model's own
+draw of z and label (``sample(n=1, seed)`` with any class); a test image encodes with its own label; a
+conditional GAN's class C is seed 0's z with label C. The multi-scale flow's latent is the flat
+concatenation of its scales' latents (its prior is learned and class-conditional; the inverse is not), a
+seed's latent the forward pass of the logits ``sample_logits`` draws.
+
 Training-set statistics (encodings, principal directions, class means) are computed on first use, once per
 process, from at most ``STATS_IMAGES`` training images (``STATS_IMAGES_DDIM`` for diffusion), a fixed,
 evenly spaced subset.
@@ -37,6 +46,7 @@ evenly spaced subset.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
@@ -60,7 +70,7 @@ KINDS = {
     "ddpm-fashion": "ddim",
 }
 DDIM_STEPS = 20  # deterministic DDIM steps of a diffusion frame (and of its inversion)
-STATS_IMAGES = 2000  # training images encoded for principal directions and class means (at most)
+STATS_IMAGES = 1000  # training images encoded for principal directions and class means (at most)
 STATS_IMAGES_DDIM = 500  # fewer for DDIM: each inversion is DDIM_STEPS passes of the U-Net
 GAN_LABEL_DRAWS = 2048  # prior draws labelled by their nearest training image (GAN class latents)
 PRINCIPAL = 8  # principal directions offered
@@ -139,17 +149,74 @@ class Space:
     def invertible(self) -> bool:
         return self.kind != "gan"
 
+    def _label_embedding(self) -> torch.nn.Embedding | None:
+        """The label embedding of a class-conditional VAE or GAN (the 28x28 ones), else None."""
+        owner = self.model.generator if self.kind == "gan" else self.model
+        return getattr(owner, "label_embedding", None) if self.kind in ("vae", "gan") else None
+
+    @property
+    def _owns_prior(self) -> bool:
+        """A flow with its own (learned, multi-scale) prior: flat latents, drawn by ``sample_logits``."""
+        return hasattr(self.model.flow, "sample_logits")
+
+    @property
+    def conditional(self) -> bool:
+        return self._label_embedding() is not None
+
+    @property
+    def code_dim(self) -> int:
+        """Size of z; a conditional model's latent is z followed by its label's embedding (``latent_dim``)."""
+        return self.model.config.latent
+
+    def _with_label(self, z: torch.Tensor, label: int) -> torch.Tensor:
+        embedding = self._label_embedding()
+        with torch.inference_mode():
+            e = embedding(torch.tensor([int(label)])).detach()[0].float()
+        return torch.cat([z, e])
+
+    @contextlib.contextmanager
+    def _embedding_as(self, e: torch.Tensor):
+        """Decode with the given label embeddings (K, E) in place of any label's: a conditional model's
+        label becomes a point of its latent space, so two classes interpolate like two codes."""
+        handle = self._label_embedding().register_forward_hook(lambda module, inputs, out: e.to(out))
+        try:
+            yield
+        finally:
+            handle.remove()
+
     def prior(self, seed: int) -> torch.Tensor:
         """(D,): the latent that the model's ``sample(model, 1, generator=seed)`` draws first."""
         g = generator_for(seed)
+        if self.conditional and self.kind == "vae":  # vae.sample draws the label first, then z
+            label = int(torch.randint(0, len(self.images.classes), (1,), generator=g))
+            return self._with_label(torch.randn(1, self.code_dim, generator=g)[0], label)
+        if self.conditional:  # gan.sample draws z first, then the label
+            z = torch.randn(1, self.code_dim, generator=g)[0]
+            return self._with_label(z, int(torch.randint(0, len(self.images.classes), (1,), generator=g)))
         if self.kind in ("vae", "gan"):
             return torch.randn(1, self.latent_dim, generator=g)[0]
+        if self.kind == "flow" and self._owns_prior:  # a multi-scale flow draws its latents scale by scale
+            with torch.inference_mode():
+                h = self.model.flow.sample_logits(1, generator=g, temperature=1.0, labels=None, device="cpu")
+                return self.model.flow(h)[0].flatten(1)[0].clone()
         return torch.randn(1, 1, self.side, self.side, generator=g).flatten()
 
     @torch.inference_mode()
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """(K, D) latents -> (K, 1, S, S) long levels, deterministic."""
         z = z.float()
+        if self.conditional:
+            from generation.zoo import gan, vae
+
+            codes, embeddings = z[:, : self.code_dim], z[:, self.code_dim :]
+            any_labels = torch.zeros(len(z), dtype=torch.long)  # replaced by the embeddings
+            with self._embedding_as(embeddings):
+                if self.kind == "vae":
+                    g = generator_for(0)
+                    return vae.decode(
+                        self.model, codes, mode="mean", generator=g, device="cpu", labels=any_labels
+                    )
+                return gan.decode(self.model, codes, "cpu", labels=any_labels)
         if self.kind == "vae":
             from generation.zoo import vae
 
@@ -161,14 +228,20 @@ class Space:
         shaped = z.view(-1, 1, self.side, self.side)
         if self.kind == "flow":
             cfg = self.model.config
-            h = self.model.flow.inverse(shaped)
+            h = self.model.flow.inverse(z if self._owns_prior else shaped)
             y = (torch.sigmoid(h) - cfg.alpha) / (1 - 2 * cfg.alpha)
             return (y * self.levels).floor().clamp(0, self.levels - 1).long()
         return data.from_unit(self._ddim_decode(shaped), self.levels)
 
     @torch.inference_mode()
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """(K, 1, S, S) levels -> (K, D) latents."""
+    def encode(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """(K, 1, S, S) levels -> (K, D) latents; a conditional VAE encodes q(z | x, y) with the images' own
+        labels (K,), and its latent carries the label's embedding."""
+        if self.kind == "vae" and self.conditional:
+            assert labels is not None, "a class-conditional VAE encodes an image with its label"
+            mu, _ = self.model.encode(x, labels)
+            embedding = self._label_embedding()
+            return torch.cat([mu.float(), embedding(labels).float()], dim=1)
         if self.kind == "vae":
             mu, _ = self.model.encode(x)
             return mu.float()
@@ -228,9 +301,7 @@ class Space:
     def train(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Training images (N, 1, S, S) levels, labels (N,), and the same images as (N, S*S) in [0, 1]."""
         if self._train is None:
-            split = self.images.split("train")
-            flat = split.images.flatten(1).float() / (self.levels - 1)
-            self._train = (split.images, split.labels, flat, (flat * flat).sum(1))
+            self._train = _training_set(self.images)
         return self._train[:3]
 
     def nearest(self, x: torch.Tensor) -> list[dict]:
@@ -259,6 +330,10 @@ class Space:
     def _compute_stats(self) -> Stats:
         images, labels, _ = self.train()
         classes = len(self.images.classes)
+        if self.kind == "gan" and self.conditional:
+            z = torch.randn(1, self.code_dim, generator=generator_for(0))[0]
+            means = torch.stack([self._with_label(z, c) for c in range(classes)])
+            return Stats(mean=means.mean(0), components=None, stds=None, class_means=means)
         if self.kind == "gan":
             z = torch.randn(GAN_LABEL_DRAWS, self.latent_dim, generator=generator_for(0))
             made = torch.cat([self.decode(chunk) for chunk in z.split(256)])
@@ -274,7 +349,7 @@ class Space:
         most = STATS_IMAGES_DDIM if self.kind == "ddim" else STATS_IMAGES
         chosen = torch.linspace(0, len(images) - 1, min(most, len(images))).round().long()
         x, y = images[chosen], labels[chosen]
-        z = torch.cat([self.encode(chunk) for chunk in x.split(250)])
+        z = torch.cat([self.encode(xs, ys) for xs, ys in zip(x.split(250), y.split(250), strict=True)])
         mean = z.mean(0)
         _, s, vh = torch.linalg.svd(z - mean, full_matrices=False)
         k = min(PRINCIPAL, vh.shape[0])
@@ -295,6 +370,9 @@ class Space:
         if not 0 <= index < len(test):
             raise Unsupported(f"test image {index} is out of range (0..{len(test) - 1})")
         return test[index : index + 1]
+
+    def test_label(self, index: int) -> torch.Tensor:
+        return self.images.split("test").labels[index : index + 1]
 
     def source(self, spec: str) -> torch.Tensor:
         """The latent of "seed:N" (the prior draw of seed N), "class:C" (class C's mean latent) or "test:I"
@@ -325,7 +403,7 @@ class Space:
             return self.stats().class_means[number]
         if not self.invertible:
             raise Unsupported(f"{self.name} is a GAN: it has no encoder, so no image can be inverted")
-        return self.encode(self.test_image(number))[0]
+        return self.encode(self.test_image(number), self.test_label(number))[0]
 
     def direction(self, spec: str) -> torch.Tensor:
         """ "pc:K" (the K-th principal direction, one standard deviation long) or "class:A-B" -> (D,)."""
@@ -382,8 +460,22 @@ class Space:
         return png, meta
 
 
+_train_sets: dict[str, tuple] = {}
+
+
+def _training_set(images: data.ImageSet) -> tuple:
+    """A data set's training images, labels, the images flattened to [0, 1] and their squared norms, once
+    per process (Fashion-MNIST's 55,000 take 170 MB as floats: every model of the set shares them)."""
+    with _spaces_lock:
+        if images.name not in _train_sets:
+            split = images.split("train")
+            flat = split.images.flatten(1).float() / (images.levels - 1)
+            _train_sets[images.name] = (split.images, split.labels, flat, (flat * flat).sum(1))
+        return _train_sets[images.name]
+
+
 _spaces: dict[str, Space] = {}
-_spaces_lock = threading.Lock()
+_spaces_lock = threading.RLock()
 
 
 def space(name: str) -> Space:
@@ -397,6 +489,14 @@ def space(name: str) -> Space:
             model = registry.load(name)
             images = data.image_set(registry.get_model(name).dataset)
             kind = KINDS[name]
-            dim = model.config.latent if kind in ("vae", "gan") else images.dims
-            _spaces[name] = Space(name=name, kind=kind, model=model, images=images, latent_dim=dim)
+            _spaces[name] = make_space(name, model, images=images, kind=kind)
         return _spaces[name]
+
+
+def make_space(name: str, model: torch.nn.Module, *, images: data.ImageSet, kind: str) -> Space:
+    """A latent space around any model of a known kind (the shipped one, or a test's untrained one)."""
+    made = Space(name=name, kind=kind, model=model, images=images, latent_dim=images.dims)
+    if kind in ("vae", "gan"):
+        embedding = made._label_embedding()
+        made.latent_dim = model.config.latent + (embedding.embedding_dim if embedding is not None else 0)
+    return made
