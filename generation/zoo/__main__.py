@@ -1,10 +1,10 @@
 """Command line of the zoo.
 
 python -m generation.zoo list [--json]
-python -m generation.zoo train NAME [--seed S] [--steps N]          # NAME may also be "classifier"
+python -m generation.zoo train NAME [--seed S] [--steps N]   # NAME may also be classifier[-fashion]
 python -m generation.zoo sample NAME --n N --seed S --out PATH     # PATH.png (images) or PATH.txt (text)
-python -m generation.zoo evaluate NAME [--json]                      # a model, a baseline, or "all"
-python -m generation.zoo report [--json] [--evaluate] [--no-write]
+python -m generation.zoo evaluate NAME [--json] [--dataset D]   # a model, a baseline, or "all" (of D)
+python -m generation.zoo report [--json] [--evaluate] [--no-write] [--dataset D]
 """
 
 from __future__ import annotations
@@ -56,10 +56,11 @@ def _list(args) -> int:
 def _train(args) -> int:
     from generation.zoo import train
 
-    if args.name == "classifier":  # the feature network of the metrics, not a generative model
+    if args.name.startswith("classifier"):  # the feature networks of the metrics, not generative models
         from generation.zoo import classifier
 
-        manifest = classifier.train_classifier(seed=args.seed or 0)
+        dataset = args.name.removeprefix("classifier").removeprefix("-") or "digits"
+        manifest = classifier.train_classifier(dataset, seed=args.seed or 0)
         print(json.dumps({k: manifest[k] for k in ("steps", "wall_time_s", "sha256", "metrics")}, indent=2))
         return 0
     overrides = {"steps": args.steps} if args.steps else {}
@@ -97,18 +98,32 @@ def _evaluate(args) -> int:
     from generation.zoo import evaluate
 
     torch.set_num_threads(args.threads)
-    names = evaluate.all_names() if args.name == "all" else [args.name]
-    for name in names:
-        row = evaluate.evaluate(name, write=True)
-        print(json.dumps(row, indent=None if args.json else 2))
-    return 0
+    if args.name != "all":
+        row = evaluate.evaluate(args.name, write=True)
+        print(json.dumps(row, indent=None if args.json else 2), flush=True)
+        return 0
+    failed = []
+    for name in evaluate.all_names(args.dataset):
+        if not evaluate.is_ready(name):
+            print(f"skipped {name}: no checkpoint yet", file=sys.stderr, flush=True)
+            continue
+        try:  # one broken model must not cost the rows of the others
+            row = evaluate.evaluate(name, write=True)
+        except Exception as error:  # reported, and the exit status says so
+            failed.append(name)
+            print(f"FAILED {name}: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            continue
+        print(json.dumps(row, indent=None if args.json else 2), flush=True)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _report(args) -> int:
     from generation.zoo import report
 
     torch.set_num_threads(args.threads)
-    rows = report.build_report(evaluate_missing=args.evaluate, write=not args.no_write)
+    rows = report.build_report(evaluate_missing=args.evaluate, write=not args.no_write, dataset=args.dataset)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -146,12 +161,24 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("evaluate", help="measure a model or baseline on the test split")
     p.add_argument("name", help='a model name, a baseline name, or "all"')
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument(
+        "--dataset",
+        choices=("digits", "fashion", "names"),
+        default=None,
+        help='with "all": one data set only',
+    )
     p.set_defaults(run=_evaluate)
 
     p = commands.add_parser("report", help="the table of every model and baseline (markdown, JSON, figure)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--evaluate", action="store_true", help="evaluate rows that have no stored result")
     p.add_argument("--no-write", action="store_true", help="print only; leave REPORT.md and the figure alone")
+    p.add_argument(
+        "--dataset",
+        choices=("digits", "fashion"),
+        default=None,
+        help="with --evaluate, evaluate missing rows of this data set only; redraw only its figure",
+    )
     p.set_defaults(run=_report)
 
     args = parser.parse_args(argv)

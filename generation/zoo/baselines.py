@@ -1,5 +1,6 @@
-"""Baselines measured by the same evaluation code as the models, as rows of the same table.
+"""Baselines measured by the same evaluation code as the models, as rows of the same table, per data set.
 
+Digits (8x8, 17 levels):
 - ``independent-pixels``: a categorical distribution per pixel over the 17 levels, fit on train (add-α
   counts, α chosen on validation). Exact bits/dim; samples every pixel independently. The floor every
   image model must beat.
@@ -10,13 +11,25 @@
 - ``kde-pca``: kernel density on the first 15 principal components, Gaussian kernel with the bandwidth
   chosen by 5-fold cross-validated likelihood; a sampler only (``fd`` and friends, no bits/dim).
 
+Fashion-MNIST (28x28, 256 levels), the same three ideas sized for 784 dimensions:
+- ``independent-pixels-fashion``: a 256-way categorical per pixel, add-α counts (α on validation); exact.
+- ``gmm-fashion``: a full-covariance Gaussian mixture is 784² parameters per component, too slow and too
+  data-hungry here, so the density is a mixture in the top ``PCA_DIMS`` principal directions times an
+  isotropic Gaussian in the other 784 - PCA_DIMS (the residual variance of probabilistic PCA):
+  p(u) = GMM(V^T (u - m)) N(r; 0, σ² I), r the part of u - m outside span(V). The projection is a
+  rotation, so this is a proper density on R^784. Fit to uniformly dequantised training images
+  u = x + U[0, 1)^784 (a 10,000-image subset for the mixture; EM is the slow part), the component count
+  chosen on validation; its bits/dim is a bound on the discrete likelihood, as for the digits.
+- ``kde-pca-fashion``: a Gaussian kernel density on the top 30 principal components of all training images,
+  the bandwidth chosen by validation likelihood; a sampler only.
+
 Baselines are cheap, so they are fit afresh (deterministically, fixed seeds) whenever they are evaluated.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -32,40 +45,54 @@ class Baseline:
     name: str
     kind: str  # "image" (text baselines live with the name models)
     description: str
+    dataset: str = "digits"
+    likelihood: str | None = None  # "exact", "bound", or None for a sampler only
+    chosen: dict = field(default_factory=dict)  # what was chosen on validation, for the row
 
-    def sample(self, n: int, seed: int) -> torch.Tensor:  # (n, 1, 8, 8) long levels
+    def sample(self, n: int, seed: int) -> torch.Tensor:  # (n, 1, side, side) long levels
         raise NotImplementedError
 
-    def nll_bits_per_dim(self, x: torch.Tensor) -> torch.Tensor | None:  # (B,) or None
-        return None
+    def nll_bits_per_dim(self, x: torch.Tensor) -> torch.Tensor:  # (B,)
+        raise NotImplementedError
+
+    def details(self) -> dict:
+        return {"chosen_on_val": self.chosen} if self.chosen else {}
 
 
 class IndependentPixels(Baseline):
-    def __init__(self):
-        super().__init__("independent-pixels", "image", "Independent per-pixel categorical over 17 levels")
-        train = data.digits("train").images.flatten(1)  # (N, 64)
-        counts = torch.stack(
-            [(train == level).sum(0) for level in range(data.LEVELS)], 1
-        ).double()  # (64, 17)
-        val = data.digits("val").images
-        best = None
+    def __init__(self, dataset: str = "digits"):
+        image_set = data.image_set(dataset)
+        name = "independent-pixels" if dataset == "digits" else f"independent-pixels-{dataset}"
+        super().__init__(
+            name,
+            "image",
+            f"Independent per-pixel categorical over {image_set.levels} levels",
+            dataset=dataset,
+            likelihood="exact",
+        )
+        self.image_set = image_set
+        train = image_set.split("train").images.flatten(1)  # (N, D)
+        counts = torch.zeros(image_set.dims, image_set.levels, dtype=torch.float64)
+        counts.scatter_add_(1, train.T.contiguous(), torch.ones(train.T.shape, dtype=torch.float64))
+        val = image_set.split("val").images
+        scores = {}
         for alpha in (0.01, 0.05, 0.1, 0.5, 1.0):
             self.log_probs = torch.log((counts + alpha) / (counts + alpha).sum(1, keepdim=True))
-            score = self.nll_bits_per_dim(val).mean().item()
-            if best is None or score < best[0]:
-                best = (score, alpha)
-        self.alpha = best[1]
+            scores[alpha] = round(self.nll_bits_per_dim(val).double().mean().item(), 5)
+        self.alpha = min(scores, key=scores.get)
+        self.chosen = {"alpha": self.alpha, "val_bits_per_dim": scores}
         self.log_probs = torch.log((counts + self.alpha) / (counts + self.alpha).sum(1, keepdim=True))
 
     def nll_bits_per_dim(self, x: torch.Tensor) -> torch.Tensor:
-        flat = x.flatten(1)  # (B, 64)
-        nats = -self.log_probs.gather(1, flat.T).T  # (B, 64): -log p_pixel(level)
-        return (nats.sum(1) / data.DIMS / math.log(2)).float()
+        flat = x.flatten(1)  # (B, D)
+        nats = -self.log_probs.gather(1, flat.T).T  # (B, D): -log p_pixel(level)
+        return (nats.sum(1) / self.image_set.dims / math.log(2)).float()
 
     def sample(self, n: int, seed: int) -> torch.Tensor:
         generator = torch.Generator().manual_seed(seed)
-        picks = torch.multinomial(self.log_probs.exp(), n, replacement=True, generator=generator)  # (64, n)
-        return picks.T.reshape(n, 1, 8, 8).long()
+        picks = torch.multinomial(self.log_probs.exp(), n, replacement=True, generator=generator)  # (D, n)
+        side = self.image_set.side
+        return picks.T.reshape(n, 1, side, side).long()
 
 
 class DequantisedGMM(Baseline):
@@ -74,11 +101,16 @@ class DequantisedGMM(Baseline):
     def __init__(self):
         from sklearn.mixture import GaussianMixture
 
-        super().__init__("gmm-dequantised", "image", "Gaussian mixture on uniformly dequantised digits")
+        super().__init__(
+            "gmm-dequantised",
+            "image",
+            "Gaussian mixture on uniformly dequantised digits",
+            likelihood="bound",
+        )
         rng = np.random.default_rng(FIT_SEED)
         train = data.digits("train").images.flatten(1).numpy().astype(np.float64)
         u_train = train + rng.random(train.shape)
-        best = None
+        best, scores = None, {}
         for k in (1, 5, 10, 20):
             gmm = GaussianMixture(
                 k, covariance_type="full", reg_covar=1e-2, random_state=FIT_SEED, max_iter=200
@@ -86,9 +118,11 @@ class DequantisedGMM(Baseline):
             gmm.fit(u_train)
             self.gmm = gmm
             score = self.nll_bits_per_dim(data.digits("val").images).mean().item()
+            scores[k] = round(score, 5)
             if best is None or score < best[0]:
                 best = (score, k, gmm)
         _, self.components, self.gmm = best
+        self.chosen = {"components": self.components, "val_bits_per_dim": scores}
 
     def nll_bits_per_dim(self, x: torch.Tensor) -> torch.Tensor:
         rng = np.random.default_rng(1)
@@ -121,11 +155,145 @@ class PCAKernelDensity(Baseline):
         search.fit(self.pca.transform(train))
         self.kde = search.best_estimator_
         self.bandwidth = float(self.kde.bandwidth)
+        self.chosen = {"bandwidth": round(self.bandwidth, 4), "by": "5-fold CV on train"}
 
     def sample(self, n: int, seed: int) -> torch.Tensor:
         codes = self.kde.sample(n, random_state=seed)
         levels = np.clip(np.round(self.pca.inverse_transform(codes)), 0, data.LEVELS - 1)
         return torch.from_numpy(levels).long().view(n, 1, 8, 8)
+
+
+# --- Fashion-MNIST -----------------------------------------------------------------------------------------
+
+
+def _principal_directions(x: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean (D,), the top ``dims`` principal directions (dims, D) and all eigenvalues (D,) of x (N, D)."""
+    mean = x.mean(0)
+    cov = np.cov(x - mean, rowvar=False)
+    values, vectors = np.linalg.eigh(cov)  # ascending
+    values, vectors = values[::-1], vectors[:, ::-1]
+    return mean, np.ascontiguousarray(vectors[:, :dims].T), values
+
+
+class PCAGaussianMixture(Baseline):
+    """A Gaussian mixture in the top principal directions, an isotropic Gaussian in the rest (see above)."""
+
+    PCA_DIMS = 64
+    FIT_IMAGES = 10_000  # training images the mixture's EM sees
+    COMPONENTS = (1, 10, 25, 50)  # candidates, chosen on validation
+    DRAWS = 2  # dequantisation draws averaged in the bound
+
+    def __init__(self, dataset: str = "fashion"):
+        from sklearn.mixture import GaussianMixture
+
+        super().__init__(
+            f"gmm-{dataset}",
+            "image",
+            f"Gaussian mixture on the top {self.PCA_DIMS} principal components of uniformly dequantised "
+            "images, isotropic Gaussian on the rest",
+            dataset=dataset,
+            likelihood="bound",
+        )
+        self.image_set = data.image_set(dataset)
+        rng = np.random.default_rng(FIT_SEED)
+        train = self.image_set.split("train").images.flatten(1).numpy().astype(np.float64)
+        u = train + rng.random(train.shape)
+        self.mean, self.basis, values = _principal_directions(u, self.PCA_DIMS)
+        dims = self.image_set.dims
+        self.residual_var = float(values[self.PCA_DIMS :].sum() / (dims - self.PCA_DIMS))
+        subset = rng.permutation(len(u))[: self.FIT_IMAGES]
+        codes = (u[subset] - self.mean) @ self.basis.T
+        val = self.image_set.split("val").images[:1000]
+        best, scores = None, {}
+        for k in self.COMPONENTS:
+            self.gmm = GaussianMixture(
+                k, covariance_type="full", reg_covar=1e-3, random_state=FIT_SEED, max_iter=100
+            ).fit(codes)
+            score = self.nll_bits_per_dim(val).double().mean().item()
+            scores[k] = round(score, 5)
+            if best is None or score < best[0]:
+                best = (score, k, self.gmm)
+        _, self.components, self.gmm = best
+        self.chosen = {
+            "components": self.components,
+            "pca_dims": self.PCA_DIMS,
+            "residual_var": round(self.residual_var, 3),
+            "val_bits_per_dim": scores,
+            "val_images": len(val),
+        }
+
+    def log_density(self, u: np.ndarray) -> np.ndarray:
+        """Natural log of the density at dequantised images u (B, D), in level units."""
+        centred = u - self.mean
+        codes = centred @ self.basis.T
+        residual_sq = (centred**2).sum(1) - (codes**2).sum(1)
+        rest = self.image_set.dims - self.PCA_DIMS
+        log_rest = -0.5 * rest * math.log(2 * math.pi * self.residual_var) - residual_sq / (
+            2 * self.residual_var
+        )
+        return self.gmm.score_samples(codes) + log_rest
+
+    def nll_bits_per_dim(self, x: torch.Tensor) -> torch.Tensor:
+        rng = np.random.default_rng(1)
+        flat = x.flatten(1).numpy().astype(np.float64)
+        nats = np.mean([-self.log_density(flat + rng.random(flat.shape)) for _ in range(self.DRAWS)], 0)
+        return torch.from_numpy(nats / self.image_set.dims / math.log(2)).float()
+
+    def sample(self, n: int, seed: int) -> torch.Tensor:
+        self.gmm.random_state = seed
+        codes, _ = self.gmm.sample(n)
+        rng = np.random.default_rng(seed)
+        codes = codes[rng.permutation(n)]  # sklearn returns the draws grouped by component
+        noise = rng.normal(0, math.sqrt(self.residual_var), (n, self.image_set.dims))
+        noise -= (noise @ self.basis.T) @ self.basis  # the residual lives outside the principal directions
+        u = self.mean + codes @ self.basis + noise
+        levels = np.clip(np.floor(u), 0, self.image_set.levels - 1)
+        side = self.image_set.side
+        return torch.from_numpy(levels).long().view(n, 1, side, side)
+
+
+class PCAKernelDensityLarge(Baseline):
+    """Gaussian KDE on the top principal components; the bandwidth maximises the validation likelihood."""
+
+    COMPONENTS = 30
+    BANDWIDTHS = tuple(np.round(np.logspace(1.5, 3.0, 10), 2))  # in level units along the components
+
+    def __init__(self, dataset: str = "fashion"):
+        super().__init__(
+            f"kde-pca-{dataset}",
+            "image",
+            f"Kernel density on {self.COMPONENTS} PCA components, bandwidth chosen on validation",
+            dataset=dataset,
+        )
+        self.image_set = data.image_set(dataset)
+        train = self.image_set.split("train").images.flatten(1).double()
+        mean, basis, _ = _principal_directions(train.numpy(), self.COMPONENTS)
+        self.mean, self.basis = torch.from_numpy(mean), torch.from_numpy(basis)
+        self.codes = (train - self.mean) @ self.basis.T  # (N, C)
+        val = self.image_set.split("val").images[:1000].flatten(1).double()
+        totals = dict.fromkeys(self.BANDWIDTHS, 0.0)
+        for part in ((val - self.mean) @ self.basis.T).split(100):
+            distances_sq = torch.cdist(part, self.codes) ** 2  # (100, N)
+            for h in self.BANDWIDTHS:
+                log_k = -distances_sq / (2 * h**2) - 0.5 * self.COMPONENTS * math.log(2 * math.pi * h**2)
+                totals[h] += -(torch.logsumexp(log_k, 1) - math.log(len(self.codes))).sum().item()
+        scores = {float(h): round(total / len(val), 3) for h, total in totals.items()}
+        self.bandwidth = min(scores, key=scores.get)
+        self.chosen = {
+            "bandwidth": self.bandwidth,
+            "val_nll_nats_in_pca_space": scores,
+            "val_images": len(val),
+        }
+
+    def sample(self, n: int, seed: int) -> torch.Tensor:
+        generator = torch.Generator().manual_seed(seed)
+        picks = torch.randint(0, len(self.codes), (n,), generator=generator)
+        codes = self.codes[picks] + self.bandwidth * torch.randn(
+            n, self.COMPONENTS, generator=generator, dtype=torch.float64
+        )
+        pixels = self.mean + codes @ self.basis
+        side = self.image_set.side
+        return pixels.round().clamp(0, self.image_set.levels - 1).long().view(n, 1, side, side)
 
 
 def _bigram():  # the text baseline lives with the name models' metrics
@@ -138,8 +306,21 @@ BASELINES = {
     "independent-pixels": IndependentPixels,
     "gmm-dequantised": DequantisedGMM,
     "kde-pca": PCAKernelDensity,
+    "independent-pixels-fashion": lambda: IndependentPixels("fashion"),
+    "gmm-fashion": lambda: PCAGaussianMixture("fashion"),
+    "kde-pca-fashion": lambda: PCAKernelDensityLarge("fashion"),
     "bigram": _bigram,
 }
+DATASETS = {name: "fashion" if name.endswith("-fashion") else "digits" for name in BASELINES} | {
+    "bigram": "names"
+}
+
+
+def dataset_of(name: str) -> str:
+    """The data set a baseline models: digits, fashion or names."""
+    if name not in DATASETS:
+        raise KeyError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
+    return DATASETS[name]
 
 
 @cache

@@ -1,10 +1,14 @@
-"""The zoo's table (markdown and JSON) and its figure, built from the stored evaluation rows.
+"""The zoo's tables (markdown and JSON) and figures, built from the stored evaluation rows.
 
     python -m generation.zoo evaluate all     # recompute every row from the committed checkpoints
-    python -m generation.zoo report           # write REPORT.md, results/report.json, samples.png
+    python -m generation.zoo report           # write REPORT.md, results/report.json, samples*.png
 
-Each row comes from ``results/<name>.json``, written by ``evaluate``; ``report --evaluate`` computes the rows
-that are missing. Nothing in the table is typed in by hand.
+One table per data set (digits, Fashion-MNIST, names). Each image row shows FD with its 95% interval,
+precision and recall, bits/dim marked exact (=) or bound (≤), next to the baselines and the real-data
+reference of the same data set, and says which other rows its FD interval overlaps: those it cannot be told
+apart from at this sample size ("within noise"). Each row comes from ``results/<name>.json``, written by
+``evaluate``; ``report --evaluate`` computes the rows that are missing. Nothing in the tables is typed in by
+hand.
 """
 
 from __future__ import annotations
@@ -15,22 +19,27 @@ from pathlib import Path
 import torch
 from PIL import Image, ImageDraw
 
-from generation.zoo import baselines, classifier, evaluate, registry
+from generation.zoo import baselines, classifier, data, evaluate, registry
 from generation.zoo.demos import generator_for
 from generation.zoo.images import grid_image, png_bytes
 
 HERE = Path(__file__).resolve().parent
 REPORT_MD = HERE / "REPORT.md"
 REPORT_JSON = evaluate.RESULTS / "report.json"
-FIGURE = HERE / "samples.png"
+FIGURES = {"digits": HERE / "samples.png", "fashion": HERE / "samples-fashion.png"}
+FIGURE = FIGURES["digits"]  # older name
 
+# Columns of report --json's console table and of the names table; image tables have their own (below).
 COLUMNS = (
     ("name", "model"),
     ("family", "family"),
+    ("dataset", "data"),
     ("bits_per_dim", "bits/dim"),
     ("bits_per_dim_kind", "(kind)"),
     ("fd", "FD"),
-    ("fd_350", "FD@350"),
+    ("fd_std", "± std"),
+    ("precision", "precision"),
+    ("recall", "recall"),
     ("coverage", "coverage"),
     ("classifier_is", "IS"),
     ("memorisation", "memorisation"),
@@ -40,21 +49,50 @@ COLUMNS = (
     ("novelty", "novelty"),
     ("mean_length", "mean length"),
 )
+TEXT_COLUMNS = (
+    ("name", "model"),
+    ("family", "family"),
+    ("nats_per_char", "nats/char (exact)"),
+    ("novelty", "novelty"),
+    ("mean_length", "mean length"),
+    ("samples_per_s", "samples/s @64"),
+)
 
 
-def build_report(*, evaluate_missing: bool = False, write: bool = True) -> list[dict]:
+def with_noise_marks(rows: list[dict]) -> list[dict]:
+    """Add ``within_noise``: for each image row, the other rows of its data set whose FD intervals overlap."""
+    for row in rows:
+        if row.get("fd_low") is None:
+            continue
+        row["within_noise"] = [
+            other["name"]
+            for other in rows
+            if other is not row
+            and other.get("dataset") == row.get("dataset")
+            and other.get("fd_low") is not None
+            and evaluate.intervals_overlap(row, other)
+        ]
+    return rows
+
+
+def build_report(
+    *, evaluate_missing: bool = False, write: bool = True, dataset: str | None = None
+) -> list[dict]:
     rows = []
     for name in evaluate.all_names():
         row = evaluate.stored_row(name)
-        if row is None and evaluate_missing:
+        if row is None and evaluate_missing and (dataset is None or evaluate.dataset_of(name) == dataset):
             row = evaluate.evaluate(name, write=True)
         if row is not None:
             rows.append(row)
+    rows = with_noise_marks(rows)
     if write:
         REPORT_JSON.parent.mkdir(exist_ok=True)
         REPORT_JSON.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n")
         REPORT_MD.write_text(markdown_report(rows))
-        FIGURE.write_bytes(figure_png())
+        for image_set in evaluate.image_datasets():
+            if dataset is None or dataset == image_set:
+                FIGURES[image_set].write_bytes(figure_png(image_set))
     return rows
 
 
@@ -66,81 +104,176 @@ def _cell(value) -> str:
     return str(value)
 
 
-def markdown_table(rows: list[dict]) -> str:
-    lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+def markdown_table(rows: list[dict], columns=COLUMNS) -> str:
+    lines = ["| " + " | ".join(title for _, title in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
-        lines.append("| " + " | ".join(_cell(row.get(key)) for key, _ in COLUMNS) + " |")
+        lines.append("| " + " | ".join(_cell(row.get(key)) for key, _ in columns) + " |")
     return "\n".join(lines) + "\n"
 
 
+def _fd_cell(row: dict) -> str:
+    if row.get("fd") is None:
+        return "–"
+    digits = 2 if row["fd"] < 100 else 1
+    return f"{row['fd']:.{digits}f} [{row['fd_low']:.{digits}f}, {row['fd_high']:.{digits}f}]"
+
+
+def _bpd_cell(row: dict) -> str:
+    if row.get("bits_per_dim") is None:
+        return "–"
+    mark = {"exact": "=", "bound": "≤"}.get(row.get("bits_per_dim_kind"), "?")
+    return f"{mark} {row['bits_per_dim']:.3f}"
+
+
+def _noise_cell(row: dict, reference: str) -> str:
+    others = row.get("within_noise") or []
+    if not others:
+        return "none"
+    shown = [f"**{name}**" if name == reference else name for name in others]
+    return ", ".join(shown)
+
+
+def image_table(rows: list[dict], dataset: str) -> str:
+    """The markdown table of one image set: the reference first, then the rest by FD, best first."""
+    reference = evaluate.PROTOCOLS[dataset].reference
+    mine = [row for row in rows if row.get("dataset") == dataset]
+    mine.sort(key=lambda r: (r["name"] != reference, r.get("fd") is None, r.get("fd") or 0))
+    header = (
+        "| model | family | FD [95% interval] | precision | recall | bits/dim | coverage | IS | memorisation "
+        "| samples/s @64 | 16-sample request (s) | within noise of (FD intervals overlap) |"
+    )
+    lines = [header, "|" + "---|" * 12]
+    for row in mine:
+        cells = [
+            f"**{row['name']}**" if row["name"] == reference else row["name"],
+            row["family"],
+            _fd_cell(row),
+            _cell(row.get("precision")),
+            _cell(row.get("recall")),
+            _bpd_cell(row),
+            _cell(row.get("coverage")),
+            _cell(row.get("classifier_is")),
+            _cell(row.get("memorisation")),
+            _cell(row.get("samples_per_s")),
+            _cell(row.get("request_16_s")),
+            _noise_cell(row, reference),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _classifier_line(dataset: str) -> str:
+    path = classifier.manifest_path(dataset)
+    if not path.exists():
+        return f"no `{path.name}` yet"
+    manifest = json.loads(path.read_text())
+    test = manifest["metrics"]["test"]["accuracy"]
+    health = manifest.get("features", {}).get("test", {})
+    return (
+        f"`{path.stem}.pt` (test accuracy {test:.3f}; {health.get('dims', '?')} features, "
+        f"{health.get('constant', '?')} constant and covariance rank {health.get('rank', '?')} "
+        "on the test split)"
+    )
+
+
+PROTOCOL_NOTES = {
+    "digits": (
+        "Test split: digits [1350:1797] (447 images, 8x8, 17 levels). Every row: {n} samples (seed {seed}); "
+        "the reference `real-digits` is the {n} validation digits, scored the same way. Features: {clf}."
+    ),
+    "fashion": (
+        "Test split: the official 10,000 Fashion-MNIST test images (28x28, 256 levels). Every row: {n} "
+        "samples (seed {seed}); the reference `real-fashion` is {n} validation images (a fixed seeded "
+        "subset), scored the same way. bits/dim on a fixed seeded subset of {bpd} test images. "
+        "Features: {clf}."
+    ),
+}
+
 NOTES = """
-- Test split: digits [1350:1797] (447 images, 8x8, 17 levels). FD, coverage and IS use the project's
-  digits classifier (`classifier.py`, test accuracy {accuracy:.3f}); 1,000 samples per row, seed {seed}.
-- `real-digits` is the validation split scored as if it were a model: its FD to the test split is the
-  real-data reference ("floor"), its memorisation ratio the value of unseen real digits. FD is biased
-  upwards for small samples and the validation split has only 350 digits, so FD@350 (the first 350 of
-  the same samples) is the column to hold against it; FD (1,000 samples) is the headline metric. The
-  reference is not a strict lower bound: validation and test digits come from different writers, and a
-  model trained on 1,000 train digits can sit closer to the test writers than the 350 validation digits.
-- bits/dim is -log2 P(x)/64 of the discrete 17-level digits (uniform over levels: log2 17 = 4.09).
-  exact: the model's likelihood; bound: an upper bound. VAE: negative ELBO (beta = 1) with a 17-way
-  categorical decoder. DDPM: the variational bound of Ho et al. eq. 5, every timestep, with the
-  discretised Gaussian decoder of eq. 13 (each level owns the bin of width 2/16 around it in [-1, 1]).
-  Continuous densities: uniform dequantisation x + U[0,1)^64 in level units (Jensen gives a bound).
-  Flows (NICE, RealNVP) report the tighter bound of their learned variational dequantisation q(u|x)
-  (ho2019flow); their bound under the uniform dequantisation of the Gaussian mixture is in the row's JSON
-  as `bits_per_dim_uniform`. PixelCNN: exact, a 17-way softmax per pixel, no dequantisation.
-- EBM rows: Langevin chains from uniform noise (100 SGLD steps); no likelihood.
-- Name rows (char-rnn, gpt-names, bigram): nats/char is the exact test NLL per character of the held-out
-  names (the end-of-name mark counts as a character); novelty is the share of 1,000 samples not in the
-  training names; mean length of samples against the data's is in the row's JSON.
-- DDPM rows sample with DDIM, 50 steps, eta 0, unconditionally; VAE rows draw every pixel from its
-  categorical (decode="sample"), the model's true samples.
-- Speeds are on one CPU thread of a shared 2-core machine; they vary with its load (about 10 runnable
-  processes on 2 cores while these were measured), and so do the training wall times in the manifests.
+How to read the tables:
+
+- FD (heusel2017gans) is measured in each data set's own classifier (`classifier.py`; pre-activation
+  features, none constant, full-rank covariance on real data) between the N samples of a row and the whole
+  test split. The interval is FD ± 1.96 × its bootstrap standard deviation ({boot} resamples of the N
+  samples; the test set fixed): roughly how far FD moves between sampling seeds. FD is biased upwards at
+  small N, so only rows with the same N compare, which is why the real-data reference uses N real
+  (validation) images. "within noise of" lists the rows whose intervals overlap this row's: the table
+  cannot rank those pairs. The reference (in bold) is not a strict floor: validation and test images
+  differ (digits: different writers), and a model can sit as close to the test split as they do.
+- precision / recall: kynkaanniemi2019improved with k = {k} nearest neighbours, in the same features,
+  against N test images: precision is the share of samples that land on the real data's manifold
+  (quality), recall the share of real images that land on the samples' manifold (diversity). A model can
+  have high precision and low recall (mode dropping) or the reverse (blurry or noisy samples).
+- bits/dim is -log2 P(x)/D of the discrete test images (digits: 17 levels, D = 64, uniform = log2 17 =
+  4.09; fashion: 256 levels, D = 784, uniform = 8). `=` exact, `≤` an upper bound: negative ELBO (VAE),
+  the variational bound over every timestep (DDPM, discretised decoder of Ho et al. eq. 13), a
+  dequantised continuous density (flows report their own dequantisation's bound; the Gaussian mixture
+  uses uniform dequantisation x + U[0,1)^D in level units, Jensen). `–` where the model has none.
+- coverage: normalised entropy of the classifier's predicted classes over the samples (1 = balanced);
+  IS: exp E KL(p(y|x) || p(y)) in the same classifier (at most 10); memorisation: mean distance from a
+  sample to its nearest training image over the same for test images (about 1 = generalises, below 1 =
+  copies).
+- Speeds: one CPU thread on a shared 2-core machine; they vary with its load, as do the training times in
+  the manifests.
 """
 
 
 def markdown_report(rows: list[dict]) -> str:
-    accuracy = json.loads(classifier.MANIFEST.read_text())["metrics"]["test"]["accuracy"]
-    header = (
-        "# Model zoo: measured table\n\n"
+    out = [
+        "# Model zoo: measured tables\n\n"
         "Generated by `python -m generation.zoo report` from `generation/zoo/results/*.json`, which\n"
-        "`python -m generation.zoo evaluate all` recomputes from the committed checkpoints.\n\n"
-    )
-    return header + markdown_table(rows) + NOTES.format(accuracy=accuracy, seed=evaluate.EVAL_SEED)
+        "`python -m generation.zoo evaluate all [--dataset digits|fashion|names]` recomputes from the\n"
+        "committed checkpoints. Figures: `samples.png` (digits), `samples-fashion.png` (Fashion-MNIST).\n"
+    ]
+    titles = {"digits": "Digits 8x8", "fashion": "Fashion-MNIST 28x28"}
+    for dataset in evaluate.image_datasets():
+        if not any(row.get("dataset") == dataset for row in rows):
+            continue
+        protocol = evaluate.PROTOCOLS[dataset]
+        note = PROTOCOL_NOTES[dataset].format(
+            n=protocol.n, seed=evaluate.EVAL_SEED, bpd=protocol.bpd_n, clf=_classifier_line(dataset)
+        )
+        out.append(f"\n## {titles[dataset]}\n\n{note}\n\n{image_table(rows, dataset)}")
+    text_rows = [row for row in rows if row.get("dataset") == "names" or row.get("nats_per_char") is not None]
+    if text_rows:
+        out.append(
+            "\n## Names\n\nnats/char is the exact test NLL per character of the held-out names (the "
+            "end-of-name mark counts); novelty is the share of 1,000 samples not in the training names.\n\n"
+            + markdown_table(text_rows, TEXT_COLUMNS)
+        )
+    out.append(NOTES.format(boot=evaluate.FD_BOOTSTRAP, k=evaluate.PR_K))
+    return "".join(out)
 
 
-def figure_png(per_model: int = 16) -> bytes:
-    """One labelled 4x4 grid of samples (seed 0) per model and baseline, side by side."""
+def figure_png(dataset: str = "digits", per_model: int = 16) -> bytes:
+    """One labelled 4x4 grid of samples (seed 0) per model and baseline of a data set, side by side."""
     panels: list[tuple[str, Image.Image]] = []
+    scale = 4 if dataset == "digits" else 2
     for entry in registry.list_models():
-        if entry.kind != "image" or not entry.manifest_path.exists():
+        if entry.kind != "image" or entry.dataset != dataset or not entry.manifest_path.exists():
             continue
         model = registry.load(entry.name)
         images = entry.code.sample(model, per_model, generator=generator_for(0))
-        panels.append((entry.name, grid_image(images, columns=4, scale=4)))
+        panels.append((entry.name, grid_image(images, columns=4, scale=scale)))
     for name in baselines.BASELINES:
-        if baselines.get_baseline(name).kind != "image":  # the bigram baseline of the name models
+        if baselines.dataset_of(name) != dataset:
             continue
-        panels.append(
-            (name, grid_image(baselines.get_baseline(name).sample(per_model, 0), columns=4, scale=4))
-        )
-    from generation.zoo import data
-
-    panels.append(
-        ("real digits (test)", grid_image(data.digits("test").images[:per_model], columns=4, scale=4))
-    )
+        images = baselines.get_baseline(name).sample(per_model, 0)
+        panels.append((name, grid_image(images, columns=4, scale=scale)))
+    real = data.image_set(dataset).split("test").images[:per_model]
+    panels.append((f"real {dataset} (test)", grid_image(real, columns=4, scale=scale)))
     label_h, gap = 14, 8
-    width = sum(panel.width for _, panel in panels) + gap * (len(panels) + 1)
-    height = max(panel.height for _, panel in panels) + label_h + 2 * gap
-    canvas = Image.new("L", (width, height), 255)
+    per_row = 6 if dataset == "digits" else 5
+    lines = [panels[i : i + per_row] for i in range(0, len(panels), per_row)]
+    cell_w = max(panel.width for _, panel in panels) + gap
+    cell_h = max(panel.height for _, panel in panels) + label_h + gap
+    canvas = Image.new("L", (gap + cell_w * min(per_row, len(panels)), gap + cell_h * len(lines)), 255)
     draw = ImageDraw.Draw(canvas)
-    x = gap
-    for name, panel in panels:
-        draw.text((x, gap // 2), name, fill=0)
-        canvas.paste(panel, (x, gap + label_h))
-        x += panel.width + gap
+    for r, line in enumerate(lines):
+        for c, (name, panel) in enumerate(line):
+            x, y = gap + c * cell_w, gap + r * cell_h
+            draw.text((x, y), name, fill=0)
+            canvas.paste(panel, (x, y + label_h))
     return png_bytes(canvas)
 
 
