@@ -141,3 +141,93 @@ def test_a_frame_shows_the_decoded_latent_its_nearest_training_image_and_the_inv
     assert set(meta["nearest"]) == {"index", "label", "rms", "class"}
     again, _ = space.frame({"mode": "grid", "a": "test:9", "d1": "pc:0", "d2": "pc:1", "u": 0.0, "v": 0.0})
     assert again == png  # deterministic bytes: a content-addressed frame is the same whoever makes it
+
+
+# --- the 28x28 Fashion-MNIST kinds, on small untrained models (the shipped checkpoints are tested below) ---
+
+
+def small_space(kind: str) -> latents.Space:
+    from generation.zoo import realnvp
+
+    torch.manual_seed(0)
+    if kind == "vae":
+        model = vae.build(vae.Config(dataset="fashion", width=8, hidden=32, embed=4, latent=6))
+    elif kind == "gan":
+        model = gan.build(gan.Config(dataset="fashion", width=8, latent=6))
+    else:
+        model = realnvp.build(realnvp.Config(**{**realnvp.FASHION_CONFIG, "hidden": 8, "steps_per_scale": 2}))
+        with torch.no_grad():  # leave the identity the flow starts as
+            for parameter in model.parameters():
+                parameter.add_(0.02 * torch.randn(parameter.shape))
+    return latents.make_space(f"small-{kind}", model.eval(), images=data.image_set("fashion"), kind=kind)
+
+
+@pytest.mark.parametrize("kind", ("vae", "gan", "flow"))
+def test_a_fashion_seed_latent_decodes_to_the_models_own_sample_of_that_seed(kind):
+    space = small_space(kind)
+    model = space.model
+    for seed in (0, 7):
+        g = generator_for(seed)
+        if kind == "vae":
+            own = vae.sample(model, 1, generator=g, mode="mean")
+        elif kind == "gan":
+            own = gan.sample(model, 1, generator=g)
+        else:
+            own = flows.sample(model, 1, generator=g)
+        assert torch.equal(space.decode(space.prior(seed)[None]), own)
+
+
+@pytest.mark.parametrize("kind", ("vae", "gan"))
+def test_a_conditional_models_latent_carries_its_label_so_two_classes_interpolate(kind):
+    space = small_space(kind)
+    assert space.conditional and space.latent_dim == space.code_dim + space._label_embedding().embedding_dim
+    z = space.prior(3)[: space.code_dim]
+    labels = torch.tensor([4])
+    if kind == "vae":
+        direct = vae.decode(
+            space.model, z[None], mode="mean", generator=generator_for(0), device="cpu", labels=labels
+        )
+    else:
+        direct = gan.decode(space.model, z[None], "cpu", labels=labels)
+    assert torch.equal(space.decode(space._with_label(z, 4)[None]), direct)  # the hook is the label
+    a, b = space._with_label(z, 1), space._with_label(z, 7)
+    middle = space.decode(space.interpolate(a, b, 0.5)[None])
+    ends = space.decode(torch.stack([a, b]))
+    assert not torch.equal(middle[0], ends[0]) and not torch.equal(middle[0], ends[1])
+    assert space._label_embedding()._forward_hooks == {}  # the hook is removed after each decode
+
+
+def test_a_conditional_vae_inverts_a_test_image_with_its_own_label():
+    space = small_space("vae")
+    x, y = space.test_image(3), space.test_label(3)
+    mu, _ = space.model.encode(x, y)
+    direct = vae.decode(space.model, mu, mode="mean", generator=generator_for(0), device="cpu", labels=y)
+    assert torch.equal(space.decode(space.source("test:3")[None]), direct)
+
+
+def test_the_multi_scale_flow_inverts_a_fashion_test_image_exactly():
+    space = small_space("flow")
+    x = data.fashion("test").images[:8]
+    assert torch.equal(space.decode(space.encode(x)), x)
+
+
+@pytest.mark.parametrize("name", ("vae-fashion", "dcgan-fashion", "realnvp-fashion", "ddpm-fashion"))
+def test_a_shipped_fashion_model_explores(name):
+    from generation.zoo import registry
+
+    if (
+        not registry.get_model(name).checkpoint_path.exists()
+        if name in {m.name for m in registry.list_models()}
+        else True
+    ):
+        pytest.skip(f"{name} has not shipped")
+    space = latents.space(name)
+    png, meta = space.frame({"mode": "line", "a": "seed:0", "b": "class:3", "t": 0.5})
+    assert png.startswith(b"\x89PNG") and meta["nearest"]["class"] in data.FASHION_CLASSES
+    first = space.decode(space.latent_of({"mode": "line", "a": "seed:2", "b": "seed:3", "t": 0.0})[None])
+    assert first.shape == (1, 1, 28, 28)
+    if space.invertible:
+        png, meta = space.frame(
+            {"mode": "grid", "a": "test:1", "d1": "pc:0", "d2": "class:0-9", "u": 1.0, "v": 0.0}
+        )
+        assert meta["panels"][-1] == "test image 1"
