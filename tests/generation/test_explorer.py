@@ -217,3 +217,39 @@ def test_a_real_worker_makes_the_frame_while_the_request_waits(client, worker_fa
     again = client.get(url, query, HTTP_PREFER="wait=10").json()
     assert again["key"] == body["key"] and again["made_now"] is False
     assert client.get(body["image"]).status_code == 200
+
+
+WEB_PROCESS = """
+import json, sys
+import django
+django.setup()
+import config.urls
+from generation import explorer
+state = {"a": "class:2"}
+keys = {m.name: explorer.frame_key(m, explorer.validate_state(m, state)) for m in explorer.model_list()}
+print(json.dumps({"keys": keys, "torch": sorted(m for m in sys.modules if m.split(".")[0] == "torch")}))
+"""
+
+
+def test_the_web_process_validates_and_addresses_frames_without_importing_torch():
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", WEB_PROCESS],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["torch"] == []
+    assert set(report["keys"]) >= {"vae", "dcgan", "realnvp", "ddpm"}
+    assert report["keys"]["vae"] == explorer.frame_key(VAE, explorer.validate_state(VAE, {"a": "class:2"}))
