@@ -45,6 +45,7 @@ FAMILY_MODULES: tuple[str, ...] = (
     "generation.zoo.char_rnn",
     "generation.zoo.ebm",
     "generation.zoo.transformer",
+    "generation.zoo.vqvae",
 )
 
 
