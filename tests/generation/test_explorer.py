@@ -199,6 +199,11 @@ def test_the_index_lists_the_shipped_models_and_the_family_page_links_there(clie
         assert f'href="/generation/explore/{name}/"' in page
     gans = client.get(reverse("generation:explore-index"), {"family": "gans"}).content.decode()
     assert 'href="/generation/explore/dcgan/"' in gans and 'href="/generation/explore/vae/"' not in gans
+    from tests.factories import FamilyFactory
+
+    vaes, mixtures = FamilyFactory(slug="vaes"), FamilyFactory(slug="mixture-models")
+    assert 'href="/generation/explore/?family=vaes"' in client.get(vaes.get_absolute_url()).content.decode()
+    assert "/generation/explore/" not in client.get(mixtures.get_absolute_url()).content.decode()
 
 
 @pytest.mark.worker
