@@ -253,9 +253,12 @@ def validate_state(model: ExplorerModel, raw) -> dict:
     return clean
 
 
-def relevant(state: dict) -> dict:
-    """The fields that decide the frame: a line ignores d1, d2, u, v; a grid ignores b and t."""
+def relevant(state: dict, *, overview: bool = False) -> dict:
+    """The fields that decide the frame: a line ignores d1, d2, u, v; a grid ignores b and t. An overview
+    (the whole line, or the whole grid, at once) ignores the slider too, and says it is one."""
     keys = ("mode", "a", "b", "t") if state["mode"] == "line" else ("mode", "a", "d1", "d2", "u", "v")
+    if overview:
+        return {**{k: state[k] for k in keys if k not in ("t", "u", "v")}, "overview": True}
     return {k: state[k] for k in keys}
 
 
@@ -264,13 +267,15 @@ def query_string(state: dict) -> str:
     return urlencode({k: state[k] for k in ("mode", "a", "b", "t", "d1", "d2", "u", "v")}, safe=":")
 
 
-def frame_key(model: ExplorerModel, state: dict, *, checkpoint: str | None = None) -> str:
+def frame_key(
+    model: ExplorerModel, state: dict, *, checkpoint: str | None = None, overview: bool = False
+) -> str:
     canonical = json.dumps(
         {
             "explorer": EXPLORER_VERSION,
             "model": model.name,
             "checkpoint": checkpoint or checkpoint_sha256(model),
-            "state": relevant(state),
+            "state": relevant(state, overview=overview),
         },
         sort_keys=True,
         separators=(",", ":"),
@@ -342,7 +347,7 @@ def frame_queue(model: ExplorerModel) -> str:
 def _send(model: ExplorerModel, state: dict, key: str) -> None:
     current_app.send_task(
         FRAME_TASK,
-        (model.name, relevant(state), key),
+        (model.name, state, key),
         queue=frame_queue(model),
         expires=FRAME_TASK_EXPIRES,
         soft_time_limit=settings.GENERATION_SOFT_TIME_LIMIT,
@@ -350,11 +355,13 @@ def _send(model: ExplorerModel, state: dict, key: str) -> None:
     )
 
 
-def frame_request(model: ExplorerModel, state: dict, *, wait: float, may_send=None) -> FrameOutcome:
-    """The stored frame, or ask a worker for it (once per key) and wait up to ``wait`` seconds.
+def frame_request(
+    model: ExplorerModel, state: dict, *, wait: float, may_send=None, overview: bool = False
+) -> FrameOutcome:
+    """The stored frame (or overview), or ask a worker for it (once per key) and wait up to ``wait`` seconds.
 
     ``may_send()``, if given, is asked before a task is sent (a rate limit); it raises to refuse."""
-    key = frame_key(model, state)
+    key = frame_key(model, state, overview=overview)
     meta = frame_get(key)
     if meta is not None:
         return FrameOutcome(key=key, meta=meta, sent=False)
@@ -367,7 +374,7 @@ def frame_request(model: ExplorerModel, state: dict, *, wait: float, may_send=No
                 cache.delete(f"explorer:pending:{key}")
                 raise
         try:
-            _send(model, state, key)
+            _send(model, relevant(state, overview=overview), key)
             sent = True
         except Exception:
             cache.delete(f"explorer:pending:{key}")
@@ -400,13 +407,16 @@ def frame_make(*, model_name: str, state: dict, key: str) -> str:
     if default_storage.exists(json_name):
         return "exists"
     try:
+        state = dict(state)
+        overview = bool(state.pop("overview", False))
         clean = validate_state(model, state)
-        if frame_key(model, clean) != key:
+        if frame_key(model, clean, overview=overview) != key:
             return "stale"
         from generation.zoo import latents
 
         started = time.perf_counter()
-        png, extra = latents.space(model.name).frame(relevant(clean))
+        space = latents.space(model.name)
+        png, extra = (space.overview if overview else space.frame)(relevant(clean))
         made_in = time.perf_counter() - started
     except Exception as error:
         logger.exception("explorer frame %s of %s failed", key, model_name)
@@ -416,7 +426,7 @@ def frame_make(*, model_name: str, state: dict, key: str) -> str:
         "key": key,
         "model": model.name,
         "checkpoint_sha256": checkpoint_sha256(model),
-        "state": relevant(clean),
+        "state": relevant(clean, overview=overview),
         "interpolation": model.interpolation,
         "made_in_s": round(made_in, 4),
         **extra,

@@ -85,6 +85,13 @@ def _frame_size(model, state) -> tuple[int, int]:
     return tile * (2 + tests) + 2, tile + 2
 
 
+def _overview_size(model, state) -> tuple[int, int]:
+    """The overview's size: a line is 2 rows of 9 tiles; a grid 5 rows of 10 (frames, then nearest)."""
+    tile = _tile(model) + 2
+    columns, rows = (9, 2) if state["mode"] == "line" else (10, 5)
+    return tile * columns + 2, tile * rows + 2
+
+
 @require_GET
 def explore_index(request):
     """The models with a latent space, by family."""
@@ -120,10 +127,12 @@ def explore(request, model):
     the sliders ask ``explore-frame`` for frames as they move (generation/static/generation/explorer.js)."""
     model = _model_or_404(model)
     state, errors = _state_from(request, model)
-    outcome = failure = limit = None
+    outcome = overview = failure = limit = None
     if not errors:
+        rate = FrameRate(request)
         try:
-            outcome = explorer.frame_request(model, state, wait=PAGE_WAIT, may_send=FrameRate(request))
+            outcome = explorer.frame_request(model, state, wait=PAGE_WAIT, may_send=rate)
+            overview = explorer.frame_request(model, state, wait=PAGE_WAIT, may_send=rate, overview=True)
         except explorer.FrameFailed as error:
             failure = str(error)
         except TooManyFrames as error:
@@ -136,6 +145,8 @@ def explore(request, model):
         "errors": errors,
         "outcome": outcome,
         "frame": outcome.meta if outcome else None,
+        "overview": overview.meta if overview else None,
+        "overview_size": _overview_size(model, state),
         "failure": failure,
         "retry_after": limit,
         "query": explorer.query_string(state),
@@ -147,11 +158,13 @@ def explore(request, model):
         "pcs": [f"pc:{k}" for k in range(explorer.PRINCIPAL)] if model.invertible else [],
         "presets": _presets(model),
     }
+    complete = outcome is not None and outcome.ready and overview is not None and overview.ready
+    context["complete"] = complete
     status = 400 if errors else 429 if limit else 200
     response = render(request, "generation/explorer.html", context, status=status)
     if limit:
         response["Retry-After"] = str(limit)
-    response["Cache-Control"] = "no-store" if outcome is None or not outcome.ready else "private, max-age=60"
+    response["Cache-Control"] = "private, max-age=60" if complete else "no-store"
     return response
 
 
@@ -167,11 +180,14 @@ def explore_frame(request, model):
     except ParamError as error:
         return JsonResponse({"status": "invalid", "errors": error.errors}, status=400)
     wait = prefer_wait(request)
+    overview = request.GET.get("overview") == "1"
     headers = {"Cache-Control": "no-store"}
     if wait is not None:
         headers["Preference-Applied"] = f"wait={min(wait, explorer.MAX_WAIT):g}"
     try:
-        outcome = explorer.frame_request(model, state, wait=wait or 0.0, may_send=FrameRate(request))
+        outcome = explorer.frame_request(
+            model, state, wait=wait or 0.0, may_send=FrameRate(request), overview=overview
+        )
     except explorer.FrameFailed as error:
         return JsonResponse({"status": "failed", "error": str(error)}, status=502, headers=headers)
     except TooManyFrames as error:
@@ -186,7 +202,9 @@ def explore_frame(request, model):
         "query": explorer.query_string(state),
         "made_now": outcome.sent,
     }
-    if outcome.ready:
+    if outcome.ready and overview:
+        answer.update(image=outcome.meta["image"], layout=outcome.meta.get("layout"))
+    elif outcome.ready:
         answer.update(
             image=outcome.meta["image"],
             nearest=outcome.meta.get("nearest"),

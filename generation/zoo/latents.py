@@ -459,6 +459,36 @@ class Space:
         }
         return png, meta
 
+    def overview(self, params: dict) -> tuple[bytes, dict]:
+        """The whole line or grid at once, each frame's nearest training image beside it: a line is two rows
+        (OVERVIEW_LINE frames from a to b, then their nearest training images); a grid is a row per v
+        (top: the largest) of the frames at each u of OVERVIEW_GRID, then their nearest training images."""
+        if params["mode"] == "line":
+            a, b = self.source(params["a"]), self.source(params["b"])
+            ts = [i / (OVERVIEW_LINE - 1) for i in range(OVERVIEW_LINE)]
+            images = self.decode(torch.stack([self.interpolate(a, b, t) for t in ts]))
+            near = self.nearest(images)
+            train_images, _, _ = self.train()
+            nearest = torch.cat([train_images[n["index"] : n["index"] + 1] for n in near])
+            png = grid_png(torch.cat([images, nearest]), columns=OVERVIEW_LINE)
+            return png, {"layout": "line", "t": ts, "nearest": near}
+        z = self.source(params["a"])
+        d1, d2 = self.direction(params["d1"]), self.direction(params["d2"])
+        steps = OVERVIEW_GRID
+        latents = torch.stack([z + u * d1 + v * d2 for v in reversed(steps) for u in steps])
+        images = self.decode(latents)
+        near = self.nearest(images)
+        train_images, _, _ = self.train()
+        nearest = torch.cat([train_images[n["index"] : n["index"] + 1] for n in near])
+        k = len(steps)
+        rows = [torch.cat([images[r * k : (r + 1) * k], nearest[r * k : (r + 1) * k]]) for r in range(k)]
+        png = grid_png(torch.cat(rows), columns=2 * k)
+        return png, {"layout": "grid", "u": list(steps), "v": list(reversed(steps)), "nearest": near}
+
+
+OVERVIEW_LINE = 9  # frames of a line's overview, t = 0 .. 1
+OVERVIEW_GRID = (-2.0, -1.0, 0.0, 1.0, 2.0)  # u and v of a grid's overview
+
 
 _train_sets: dict[str, tuple] = {}
 

@@ -133,13 +133,20 @@ def test_without_javascript_the_page_is_a_get_form_whose_answer_shows_the_frame(
         explorer.MODELS["realnvp"], {"a": f"seed:{seed}", "b": "test:2", "t": "0.25"}
     )
     key = explorer.frame_key(explorer.MODELS["realnvp"], state)
+    whole = explorer.frame_key(explorer.MODELS["realnvp"], state, overview=True)
     image_url = reverse("generation:explore-frame-file", kwargs={"key": key})
-    assert f'src="{image_url}"' in html and made == [key]
+    overview_url = reverse("generation:explore-frame-file", kwargs={"key": whole})
+    assert f'src="{image_url}"' in html and f'src="{overview_url}"' in html and made == [key, whole]
     assert "Nearest training image: #" in html and "test image 2" in html
     # The shareable link carries the whole state; opening it shows the same frame, made no second time.
     share = re.search(r'id="explorer-share" href="\?([^"]+)"', html).group(1).replace("&amp;", "&")
     assert f"a=seed:{seed}" in share and "t=0.25" in share
-    assert f'src="{image_url}"' in client.get(f"{url}?{share}").content.decode() and made == [key]
+    assert f'src="{image_url}"' in client.get(f"{url}?{share}").content.decode() and made == [key, whole]
+    # Another position on the same line: a new frame, the same overview.
+    other = client.get(
+        url, {"mode": "line", "a": f"seed:{seed}", "b": "test:2", "t": "0.75"}
+    ).content.decode()
+    assert f'src="{overview_url}"' in other and len(made) == 3 and whole in made
     image = client.get(image_url)
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
     assert b"".join(image.streaming_content).startswith(b"\x89PNG")
@@ -174,6 +181,10 @@ def test_the_sliders_json_waits_for_the_frame_or_says_pending(client, made, monk
     assert body["panels"] == ["frame", "nearest training image", "test image 1"]
     assert "mode=grid" in body["query"] and "a=test:1" in body["query"]
     assert client.get(url, query).json()["made_now"] is False
+    whole = client.get(url, {**query, "overview": "1"}, HTTP_PREFER="wait=5").json()
+    assert whole["status"] == "ready" and whole["layout"] == "grid" and whole["key"] != body["key"]
+    moved = client.get(url, {**query, "overview": "1", "u": "-1"}, HTTP_PREFER="wait=5").json()
+    assert moved["key"] == whole["key"] and moved["made_now"] is False  # the slider does not move it
     assert client.get(url, {"a": "nonsense"}).status_code == 400
     # With no worker to make it, the answer says pending once the wait runs out.
     monkeypatch.setattr(explorer, "_send", lambda model, state, key: None)

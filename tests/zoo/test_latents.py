@@ -228,3 +228,21 @@ def test_a_shipped_fashion_model_explores(name):
             {"mode": "grid", "a": "test:1", "d1": "pc:0", "d2": "class:0-9", "u": 1.0, "v": 0.0}
         )
         assert meta["panels"][-1] == "test image 1"
+
+
+def test_an_overview_shows_the_whole_line_or_grid_with_each_frames_nearest_training_image():
+    import io
+
+    from PIL import Image
+
+    space = latents.space("vae")
+    png, meta = space.overview({"mode": "line", "a": "seed:1", "b": "test:4"})
+    assert meta["t"][0] == 0.0 and meta["t"][-1] == 1.0 and len(meta["nearest"]) == latents.OVERVIEW_LINE
+    assert Image.open(io.BytesIO(png)).size == (latents.OVERVIEW_LINE * 66 + 2, 2 * 66 + 2)
+    png, meta = space.overview({"mode": "grid", "a": "test:4", "d1": "pc:0", "d2": "class:1-7"})
+    k = len(latents.OVERVIEW_GRID)
+    assert len(meta["nearest"]) == k * k and Image.open(io.BytesIO(png)).size == (2 * k * 66 + 2, k * 66 + 2)
+    # The grid's centre is the inverted test image itself.
+    centre = space.decode(space.source("test:4")[None])
+    [near] = space.nearest(centre)
+    assert meta["nearest"][k * k // 2] == near

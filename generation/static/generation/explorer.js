@@ -80,7 +80,7 @@
         if (number !== asked) return;
         root.removeAttribute("aria-busy");
         var body = answer.body;
-        if (answer.code === 200) { show(body, started); return; }
+        if (answer.code === 200) { show(body, started); askOverview(); return; }
         if (answer.code === 202) { say("Still being made…"); schedule(0); return; }
         if (answer.code === 429) { say("Too many new frames; trying again in " + body.retry_after + " s."); schedule(1000 * body.retry_after); return; }
         if (answer.code === 400) {
@@ -91,6 +91,42 @@
       }).catch(function (error) {
         if (error.name !== "AbortError" && number === asked) { root.removeAttribute("aria-busy"); say("The frame could not be fetched."); }
       });
+    }
+
+    // The overview (the whole line or grid at once) changes only with a, b, the directions or the mode.
+    var overview = root.querySelector("#explorer-overview-image");
+    var overviewController = null;
+    var overviewAsked = "";
+    function shapeOf(q) {
+      var params = new URLSearchParams(q);
+      params.delete("t"); params.delete("u"); params.delete("v");
+      return params.toString();
+    }
+    function askOverview() {
+      var q = query();
+      var shape = shapeOf(q);
+      if (!overview || shape === overviewAsked) return;
+      overviewAsked = shape;
+      if (overviewController) overviewController.abort();
+      overviewController = new AbortController();
+      fetch(frameUrl + "?" + q + "&overview=1", {
+        headers: { "Accept": "application/json", "Prefer": "wait=" + WAIT_S },
+        credentials: "same-origin",
+        signal: overviewController.signal
+      }).then(function (response) {
+        return response.json().then(function (body) { return { code: response.status, body: body }; });
+      }).then(function (answer) {
+        if (answer.code === 200) {
+          overview.src = answer.body.image;
+          overview.hidden = false;
+          overview.alt = "Overview of the latent explorer, with each frame's nearest training image";
+        } else if (answer.code === 202) {
+          overviewAsked = "";
+          setTimeout(askOverview, 0);
+        } else {
+          overviewAsked = "";
+        }
+      }).catch(function () {});
     }
 
     function schedule(delay) {
@@ -114,7 +150,9 @@
       event.preventDefault();
       schedule(0);
     });
+    overviewAsked = overview && overview.getAttribute("src") ? shapeOf(query()) : "";
     if (!image.getAttribute("src")) schedule(0);  // the page did not get its frame in time: ask for it now
+    else if (overview && !overview.getAttribute("src")) askOverview();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
