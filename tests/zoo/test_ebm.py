@@ -1,12 +1,13 @@
 """Energy-based model (generation/zoo/ebm.py): Langevin needs autograd (it works under inference_mode), one
-Langevin loop serves the digits and the 2-D toy, training, the checkpoint (toy config included), demos."""
+Langevin loop serves the digits and the 2-D toy, training on the chains the sampler runs, the checkpoint (toy
+config included) ranks digits below noise and its longer chains go lower, demos."""
 
 import dataclasses
 
 import torch
 
 from generation.zoo import data, ebm, registry
-from generation.zoo.demos import generator_for, run_demo
+from generation.zoo.demos import generator_for, get_demo, run_demo
 
 
 def test_langevin_runs_under_inference_mode_and_descends_the_energy():
@@ -25,7 +26,7 @@ def test_langevin_runs_under_inference_mode_and_descends_the_energy():
 def test_a_few_training_steps_separate_data_from_noise():
     """Contrastive divergence lowers E(data) relative to E(noise) (its loss is not monotone, this is)."""
     torch.manual_seed(0)
-    model = ebm.build(ebm.Config(channels=4, langevin_steps=5, buffer_size=256, toy=""))
+    model = ebm.build(ebm.Config(channels=4, chain_min=5, chain_max=5, buffer_chains=0, toy=""))
     x = data.digits("train").images[:32]
     noise = torch.rand(32, 1, 8, 8) * 2 - 1
 
@@ -52,6 +53,62 @@ def test_shipped_checkpoint_matches_its_manifest_and_samples_deterministically()
     b = ebm.sample(model, 3, generator=generator_for(5), steps=20)
     assert a.shape == (3, 1, 8, 8) and a.dtype == torch.long and a.min() >= 0 and a.max() <= 16
     assert torch.equal(a, b)
+
+
+def test_training_chains_start_where_the_sampler_starts():
+    """Non-persistent chains (nijkamp2019learning): no replay buffer; the training chains and the sampler both
+    start from ``initial``, and the chain length of a training batch varies within [chain_min, chain_max]."""
+    model = ebm.build(ebm.Config(channels=4, chain_min=2, chain_max=4, buffer_chains=0, toy=""))
+    seen, chain = [], model.chain
+
+    def spy(start, labels, steps, **kwargs):
+        seen.append((start.clone(), steps))
+        return chain(start, labels, steps, **kwargs)
+
+    model.chain = spy
+    torch.manual_seed(7)
+    for _ in range(12):
+        model(data.digits("train").images[:8])
+    assert {steps for _, steps in seen} == {2, 3, 4}
+    torch.manual_seed(7)
+    torch.randn(8, 1, 8, 8)  # the data noise, then the chain length, then the start
+    torch.randint(2, 5, ())
+    expected, _ = model.initial(8)
+    assert torch.equal(seen[0][0], expected)
+    x, _ = model.initial(8, generator=generator_for(3))
+    assert torch.equal(x, torch.rand(8, 1, 8, 8, generator=generator_for(3)) * 2 - 1)
+
+
+def test_the_shipped_energy_ranks_validation_digits_below_noise():
+    model = registry.load("ebm")
+    val = ebm.levels_to_unit(data.digits("val").images)
+    noise = torch.rand(350, 1, 8, 8, generator=generator_for(0)) * 2 - 1
+    with torch.no_grad():
+        e_val, e_noise = model.energy(val), model.energy(noise)
+    assert e_val.mean() < e_noise.mean()
+    assert (e_val < e_noise.min()).float().mean() > 0.9  # almost every digit is below every noise image
+
+
+def test_a_longer_chain_lowers_the_energy_of_the_shipped_models_samples():
+    model = registry.load("ebm")
+    energies = []
+    for steps in (10, 40, 160):
+        x = ebm.sample(model, 64, generator=generator_for(11), steps=steps)
+        with torch.no_grad():
+            energies.append(model.energy(ebm.levels_to_unit(x)).mean().item())
+    assert energies[0] > energies[1] > energies[2]
+
+
+def test_the_demo_default_chain_length_is_one_the_validation_curve_supports():
+    """The manifest's validation curve (chain length -> Fréchet distance) does not get worse with longer
+    chains, and the demo's default length is the best of the curve, or as good within 10%."""
+    curve = registry.read_manifest("ebm")["metrics"]["training"]["chain_curve_val"]
+    fd = {int(k): v["fd"] for k, v in curve.items()}
+    lengths = sorted(fd)
+    assert fd[lengths[-1]] <= fd[lengths[0]]
+    default = next(p.default for p in get_demo("ebm-langevin").params if p.name == "steps")
+    assert default == registry.get_model("ebm").make_config().sample_steps or default in fd
+    assert fd.get(default, fd[lengths[-1]]) <= 1.1 * min(fd.values())
 
 
 def test_langevin_demo_returns_the_chain_as_frames():
