@@ -342,7 +342,7 @@ FASHION_CONFIG = {
     "steps": 1000,
     "eval_every": 200,
 }
-FASHION_TEMPERATURE = 0.7  # the demo's default; sample() and the evaluation use T = 1
+FASHION_TEMPERATURE = 0.8  # the demo's default; sample() and the evaluation use T = 1
 
 MODELS = (
     ZooModel(
