@@ -308,17 +308,19 @@ class Space:
         """For each image (K, 1, S, S): its nearest training image's index, label, and RMS distance in
         [0, 1] grey units (0: identical)."""
         self.train()
-        _, labels, flat, norms = self._train
+        _, labels, flat, norms, index = self._train
         q = x.flatten(1).float() / (self.levels - 1)
-        d2 = (norms[None] - 2 * q @ flat.T + (q * q).sum(1)[:, None]).clamp(min=0)
-        best = d2.argmin(1)
+        found = []
+        for k in range(len(q)):
+            best = _shortlisted(q[k], flat, index) if index is not None else None
+            if best is None:  # the full search
+                d2 = (norms - 2 * flat @ q[k] + q[k] @ q[k]).clamp(min=0)
+                i = int(d2.argmin())
+                best = (i, float(d2[i]))
+            found.append(best)
         return [
-            {
-                "index": int(i),
-                "label": int(labels[i]),
-                "rms": round(math.sqrt(float(d2[k, i]) / flat.shape[1]), 4),
-            }
-            for k, i in enumerate(best)
+            {"index": i, "label": int(labels[i]), "rms": round(math.sqrt(d2 / flat.shape[1]), 4)}
+            for i, d2 in found
         ]
 
     def stats(self) -> Stats:
@@ -376,9 +378,10 @@ class Space:
 
     def source(self, spec: str) -> torch.Tensor:
         """The latent of "seed:N" (the prior draw of seed N), "class:C" (class C's mean latent) or "test:I"
-        (test image I inverted), (D,). Inverted test images are kept (the last ``SOURCES_KEPT``): a slider
-        moving from an inverted image asks for the same inversion at every frame."""
-        if spec.startswith("test:"):
+        (test image I inverted), (D,). Inverted test images and seeds' latents are kept (the last
+        ``SOURCES_KEPT``): a slider asks for the same end points at every frame, and a multi-scale flow's seed
+        costs two passes."""
+        if spec.startswith(("test:", "seed:")):
             with self._lock:
                 kept = self._sources.get(spec)
             if kept is None:
@@ -494,14 +497,48 @@ _train_sets: dict[str, tuple] = {}
 
 
 def _training_set(images: data.ImageSet) -> tuple:
-    """A data set's training images, labels, the images flattened to [0, 1] and their squared norms, once
-    per process (Fashion-MNIST's 55,000 take 170 MB as floats: every model of the set shares them)."""
+    """A data set's training images, labels, the images flattened to [0, 1], their squared norms, and for a
+    large set a projection index (``_index``); once per process (Fashion-MNIST's 55,000 take 170 MB as
+    floats: every model of the set shares them)."""
     with _spaces_lock:
         if images.name not in _train_sets:
             split = images.split("train")
             flat = split.images.flatten(1).float() / (images.levels - 1)
-            _train_sets[images.name] = (split.images, split.labels, flat, (flat * flat).sum(1))
+            index = _index(flat) if flat.numel() > INDEX_ABOVE else None
+            _train_sets[images.name] = (split.images, split.labels, flat, (flat * flat).sum(1), index)
         return _train_sets[images.name]
+
+
+INDEX_ABOVE = 5_000_000  # training pixels above which the nearest-image search goes through the index
+INDEX_COMPONENTS = 64  # principal components the training images are projected on
+SHORTLIST = 2048  # candidates whose exact distance is measured (1 of 200 test images needs the full search)
+
+
+def _index(flat: torch.Tensor) -> tuple:
+    """Mean, top principal directions (D, C) of a fixed subset, and every image's projection (N, C)."""
+    subset = flat[:: max(1, len(flat) // 5000)]
+    mean = subset.mean(0)
+    _, _, vh = torch.linalg.svd(subset - mean, full_matrices=False)
+    basis = vh[:INDEX_COMPONENTS].T.contiguous()  # (D, C), orthonormal columns
+    projected = (flat - mean) @ basis
+    return mean, basis, projected, (projected * projected).sum(1)
+
+
+def _shortlisted(q: torch.Tensor, flat: torch.Tensor, index: tuple) -> tuple[int, float] | None:
+    """The exact nearest training image, found among a shortlist, or None when the shortlist cannot prove
+    it. A projection onto orthonormal directions never lengthens a difference, so every image outside the
+    shortlist is at least as far as the shortlist's cut-off in projection; if the best candidate is nearer
+    than that, it is the nearest of all."""
+    mean, basis, projected, projected_norms = index
+    p = (q - mean) @ basis
+    lower = (projected_norms - 2 * projected @ p + p @ p).clamp(min=0)  # squared distances in projection
+    cut, order = lower.topk(SHORTLIST + 1, largest=False)
+    candidates = order[:SHORTLIST]
+    d2 = ((flat[candidates] - q) ** 2).sum(1)
+    best = int(d2.argmin())
+    if float(d2[best]) > float(cut[-1]):
+        return None
+    return int(candidates[best]), float(d2[best])
 
 
 _spaces: dict[str, Space] = {}

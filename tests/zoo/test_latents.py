@@ -246,3 +246,18 @@ def test_an_overview_shows_the_whole_line_or_grid_with_each_frames_nearest_train
     centre = space.decode(space.source("test:4")[None])
     [near] = space.nearest(centre)
     assert meta["nearest"][k * k // 2] == near
+
+
+def test_the_indexed_nearest_image_search_is_exact():
+    """Fashion-MNIST's 55,000 training images are searched through a projection shortlist; whatever it
+    answers is the exact nearest image (a shortlist that cannot prove it falls back to the full search)."""
+    space = small_space("gan")
+    _, _, flat, norms, index = space._train or latents._training_set(space.images)
+    assert index is not None
+    queries = data.fashion("test").images[:30]
+    found = space.nearest(queries)
+    q = queries.flatten(1).float() / 255
+    for k, near in enumerate(found):
+        d2 = norms - 2 * flat @ q[k] + q[k] @ q[k]
+        assert near["rms"] == pytest.approx((float(d2.min().clamp(min=0)) / flat.shape[1]) ** 0.5, abs=1e-4)
+        assert float(d2[near["index"]]) == pytest.approx(float(d2.min()), abs=1e-3)
