@@ -1,6 +1,6 @@
-"""The training loop of the zoo's next-token models (char_rnn.py over names, transformer.py over names and
-over digit pixels): cross-entropy with AdamW, a one-cycle schedule and clipped gradients, keeping the
-weights of the best validation score."""
+"""The training loop of the zoo's next-token models (char_rnn.py over names, transformer.py over names,
+over digit pixels and over the codes of VQ-VAE images): cross-entropy with AdamW, a one-cycle schedule and
+clipped gradients, keeping the weights of the best validation score."""
 
 from __future__ import annotations
 
@@ -38,11 +38,12 @@ def fit_next_token(
 ) -> dict:
     """Train ``model`` (forward(x, y) -> (logits, mean NLL in nats)) on batches from ``draw(generator)``.
 
-    ``validate()`` scores the model in ``unit`` ("nats_per_char" or "bits_per_dim"; lower is better); the
-    training losses are recorded in the same unit. Returns the training record for the manifest.
+    ``validate()`` scores the model in ``unit`` ("nats_per_char", "bits_per_dim" or "bits_per_code", the
+    last for sequences of VQ-VAE codes; lower is better); the training losses are recorded in the same unit.
+    Returns the training record for the manifest.
     """
-    assert unit in ("nats_per_char", "bits_per_dim"), f"unknown unit {unit!r}"
-    scale = 1 / math.log(2) if unit == "bits_per_dim" else 1.0
+    assert unit in ("nats_per_char", "bits_per_dim", "bits_per_code"), f"unknown unit {unit!r}"
+    scale = 1.0 if unit == "nats_per_char" else 1 / math.log(2)
     cpu_started = time.process_time()  # CPU seconds: honest cost on a shared machine
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(
