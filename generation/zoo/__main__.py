@@ -107,6 +107,11 @@ def _evaluate(args) -> int:
         if not evaluate.is_ready(name):
             print(f"skipped {name}: no checkpoint yet", file=sys.stderr, flush=True)
             continue
+        if args.skip_current and evaluate.is_current(name):
+            print(
+                f"skipped {name}: its row is from this checkpoint and protocol", file=sys.stderr, flush=True
+            )
+            continue
         try:  # one broken model must not cost the rows of the others
             row = evaluate.evaluate(name, write=True)
         except Exception as error:  # reported, and the exit status says so
@@ -166,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=("digits", "fashion", "names"),
         default=None,
         help='with "all": one data set only',
+    )
+    p.add_argument(
+        "--skip-current",
+        action="store_true",
+        help='with "all": keep the rows of models measured from their present checkpoint and protocol',
     )
     p.set_defaults(run=_evaluate)
 

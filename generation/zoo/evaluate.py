@@ -64,6 +64,10 @@ from generation.zoo import baselines, classifier, data, registry
 from generation.zoo.demos import generator_for
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PANELS = (
+    RESULTS / "samples"
+)  # results/samples/<name>.png: 16 samples (seed 0) of each image row, for the figure
+PANEL_SAMPLES = 16
 EVAL_SEED = 12345  # seed of the evaluation samples, the same for every row
 TEXT_SAMPLES = 1000  # samples of a name model
 SPEED_BATCH = 64
@@ -269,6 +273,19 @@ def is_ready(name: str) -> bool:
     return registry.get_model(name).manifest_path.exists()
 
 
+def is_current(name: str) -> bool:
+    """Whether a model's stored row was measured from its present checkpoint, with the present protocol and
+    classifier (then evaluating it again reproduces the same numbers, up to the timings)."""
+    if name in REFERENCES or name in baselines.BASELINES or not is_ready(name):
+        return False
+    row, dataset = stored_row(name), dataset_of(name)
+    if row is None or row.get("sha256") != registry.read_manifest(name)["sha256"]:
+        return False
+    if dataset not in PROTOCOLS:
+        return row.get("n_samples") == TEXT_SAMPLES
+    return row.get("protocol") == _protocol_fields(dataset)["protocol"]
+
+
 def dataset_of(name: str) -> str:
     """The data set a row belongs to: digits, fashion or names."""
     if name in REFERENCES:
@@ -379,6 +396,7 @@ def _evaluate_baseline(name: str) -> dict:
         row["bits_per_dim_kind"] = baseline.likelihood
     row.update(sample_metrics(baseline.sample(PROTOCOLS[dataset].n, EVAL_SEED), dataset))
     row["samples_per_s"] = round(SPEED_BATCH / _best_time(lambda: baseline.sample(SPEED_BATCH, 0)), 1)
+    row["_panel"] = baseline.sample(PANEL_SAMPLES, 0)
     row["note"] = baseline.description
     row.update(baseline.details())
     return row
@@ -416,6 +434,7 @@ def _evaluate_image_model(entry: registry.ZooModel) -> dict:
     row.update(sample_metrics(samples, dataset))
     speed = _best_time(lambda: code.sample(model, SPEED_BATCH, generator=generator_for(0)))
     row["samples_per_s"] = round(SPEED_BATCH / speed, 1)
+    row["_panel"] = code.sample(model, PANEL_SAMPLES, generator=generator_for(0))
     if hasattr(code, "extra_metrics"):  # e.g. a flow's bound under uniform dequantisation, beside its own
         row.update(code.extra_metrics(model))
     demo = next((d for d in list_demos() if d.model == entry.name and d.param("n").default == 16), None)
@@ -467,6 +486,7 @@ def evaluate(name: str, *, write: bool = True) -> dict:
         row["sha256"] = registry.read_manifest(name)["sha256"]
     if row["dataset"] in PROTOCOLS:
         row.update(_protocol_fields(row["dataset"]))
+    panel = row.pop("_panel", None)
     row["eval_seed"] = EVAL_SEED
     row["eval_wall_s"] = round(time.perf_counter() - started, 1)
     # Provenance for the site's leaderboards, which load these files as measured results.
@@ -475,6 +495,11 @@ def evaluate(name: str, *, write: bool = True) -> dict:
     if write:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / f"{name}.json").write_text(json.dumps(row, indent=2, sort_keys=True) + "\n")
+        if panel is not None:
+            from generation.zoo.images import grid_png
+
+            PANELS.mkdir(exist_ok=True)
+            (PANELS / f"{name}.png").write_bytes(grid_png(panel, columns=4, scale=1))
         if name in {entry.name for entry in registry.list_models()}:
             manifest = registry.read_manifest(name)
             manifest.setdefault("metrics", {})["evaluation"] = {

@@ -245,21 +245,37 @@ def markdown_report(rows: list[dict]) -> str:
     return "".join(out)
 
 
+def _panel(name: str, scale: int, draw) -> Image.Image:
+    """The 4x4 grid of a row: the one ``evaluate`` saved (results/samples/<name>.png), else drawn now."""
+    path = evaluate.PANELS / f"{name}.png"
+    if path.exists():
+        image = Image.open(path).convert("L")
+        return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    return grid_image(draw(), columns=4, scale=scale)
+
+
 def figure_png(dataset: str = "digits", per_model: int = 16) -> bytes:
-    """One labelled 4x4 grid of samples (seed 0) per model and baseline of a data set, side by side."""
+    """One labelled 4x4 grid of samples (seed 0) per model and baseline of a data set, in rows.
+
+    The grids are those ``evaluate`` saved with each row (so the figure shows the evaluated checkpoints and
+    costs no sampling); a row evaluated before that existed is sampled here.
+    """
     panels: list[tuple[str, Image.Image]] = []
     scale = 4 if dataset == "digits" else 2
     for entry in registry.list_models():
         if entry.kind != "image" or entry.dataset != dataset or not entry.manifest_path.exists():
             continue
-        model = registry.load(entry.name)
-        images = entry.code.sample(model, per_model, generator=generator_for(0))
-        panels.append((entry.name, grid_image(images, columns=4, scale=scale)))
+
+        def draw(entry=entry):
+            return entry.code.sample(registry.load(entry.name), per_model, generator=generator_for(0))
+
+        panels.append((entry.name, _panel(entry.name, scale, draw)))
     for name in baselines.BASELINES:
         if baselines.dataset_of(name) != dataset:
             continue
-        images = baselines.get_baseline(name).sample(per_model, 0)
-        panels.append((name, grid_image(images, columns=4, scale=scale)))
+        panels.append(
+            (name, _panel(name, scale, lambda name=name: baselines.get_baseline(name).sample(per_model, 0)))
+        )
     real = data.image_set(dataset).split("test").images[:per_model]
     panels.append((f"real {dataset} (test)", grid_image(real, columns=4, scale=scale)))
     label_h, gap = 14, 8
