@@ -72,6 +72,7 @@ KINDS = {
 DDIM_STEPS = 20  # deterministic DDIM steps of a diffusion frame (and of its inversion)
 STATS_IMAGES = 1000  # training images encoded for principal directions and class means (at most)
 STATS_IMAGES_DDIM = 500  # fewer for DDIM: each inversion is DDIM_STEPS passes of the U-Net
+STATS_IMAGES_DDIM_28 = 200  # and fewer still at 28x28 (about a minute of one busy core)
 GAN_LABEL_DRAWS = 2048  # prior draws labelled by their nearest training image (GAN class latents)
 PRINCIPAL = 8  # principal directions offered
 SOURCES_KEPT = 64  # inverted test images kept per model and process
@@ -348,7 +349,9 @@ class Space:
             )
             means = self._typical(means)
             return Stats(mean=z.mean(0), components=None, stds=None, class_means=means)
-        most = STATS_IMAGES_DDIM if self.kind == "ddim" else STATS_IMAGES
+        most = STATS_IMAGES
+        if self.kind == "ddim":
+            most = STATS_IMAGES_DDIM if self.side <= 8 else STATS_IMAGES_DDIM_28
         chosen = torch.linspace(0, len(images) - 1, min(most, len(images))).round().long()
         x, y = images[chosen], labels[chosen]
         z = torch.cat([self.encode(xs, ys) for xs, ys in zip(x.split(250), y.split(250), strict=True)])
