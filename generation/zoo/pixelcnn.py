@@ -35,6 +35,12 @@ Two models:
       - training keeps the weights of the best validation bits/dim (on ``val_images`` images of the
         fixed validation split, evaluated every ``eval_every`` steps).
 
+The shipped ``pixelcnn-fashion``: 600 steps of 16 images (9,600 images, a sixth of an epoch; 479 CPU-s on
+one thread), validation 3.21 bits/dim without the label and 3.16 with it (first 400 validation images; the
+best validation step was the last). That is short of converged: samples at temperature 1 take the label's
+rough shape (trouser legs, flat sneakers, boxy bags) but are mostly not yet recognisable clothing, and lower
+temperatures collapse to the white background.
+
 Sampling (``sample``) is incremental and computes every feature exactly once (documented in ``sample``);
 ``sample_naive`` reruns the whole network on the whole image for every pixel and draws the same pixels
 from the same generator (tests/zoo/test_pixelcnn_fashion.py checks that).
