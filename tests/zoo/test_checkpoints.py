@@ -1,13 +1,12 @@
-"""The registry's checkpoints (generation/zoo/registry.py, checkpoints/): every shipped image model loads,
-matches its manifest, samples the right shape and range, is seeded, and beats the independent-pixel baseline;
-a tampered checkpoint is refused; the metrics' classifier is shipped."""
-
-import json
+"""The registry's checkpoints (generation/zoo/registry.py, checkpoints/): every shipped image model (8x8
+digits and 28x28 Fashion-MNIST) loads, matches its manifest, stays under 10 MB, samples the right shape and
+range for its data set, is seeded, and beats its data set's independent-pixel baseline; a tampered checkpoint
+is refused. The metrics' classifiers are tested in test_classifier.py."""
 
 import pytest
 import torch
 
-from generation.zoo import classifier, evaluate, registry
+from generation.zoo import data, evaluate, registry
 from generation.zoo.demos import generator_for
 
 IMAGE_MODELS = [entry.name for entry in registry.list_models() if entry.kind == "image"]
@@ -17,16 +16,17 @@ IMAGE_MODELS = [entry.name for entry in registry.list_models() if entry.kind == 
 def test_checkpoint_matches_manifest_and_samples_deterministically(name):
     entry = registry.get_model(name)
     manifest = registry.read_manifest(name)
-    assert entry.checkpoint_path.stat().st_size <= 5 * 1024 * 1024
+    assert entry.checkpoint_path.stat().st_size < 10 * 1024 * 1024
     assert registry.sha256_of(entry.checkpoint_path) == manifest["sha256"]
     for key in ("config", "seed", "split", "steps", "wall_time_s", "versions", "metrics"):
         assert key in manifest, key
-    assert manifest["split"]["test"] == [1350, 1797]
+    image_set = data.image_set(entry.dataset)
+    assert manifest["split"] == image_set.describe() | {"dataset": manifest["split"]["dataset"]}
     model = registry.load(name)
     a = entry.code.sample(model, 4, generator=generator_for(7))
     b = entry.code.sample(model, 4, generator=generator_for(7))
-    assert a.shape == (4, 1, 8, 8) and a.dtype == torch.long
-    assert int(a.min()) >= 0 and int(a.max()) <= 16
+    assert a.shape == (4, 1, image_set.side, image_set.side) and a.dtype == torch.long
+    assert int(a.min()) >= 0 and int(a.max()) <= image_set.levels - 1
     assert torch.equal(a, b)
 
 
@@ -41,17 +41,10 @@ def test_a_tampered_checkpoint_is_refused(tmp_path, monkeypatch):
         registry.load("dcgan")
 
 
-def test_classifier_is_shipped_with_test_accuracy_of_at_least_95_percent():
-    manifest = json.loads(classifier.MANIFEST.read_text())
-    assert manifest["metrics"]["test"]["accuracy"] >= 0.95
-    assert classifier.accuracy(classifier.load_classifier(), "test") == pytest.approx(
-        manifest["metrics"]["test"]["accuracy"], abs=1e-4
-    )
-
-
 @pytest.mark.parametrize("name", IMAGE_MODELS)
 def test_every_model_beats_the_independent_pixel_baseline_on_fd(name):
-    floor = evaluate.stored_row("independent-pixels")
+    dataset = registry.get_model(name).dataset
+    floor = evaluate.stored_row("independent-pixels" + ("" if dataset == "digits" else f"-{dataset}"))
     row = evaluate.stored_row(name)
     assert row is not None and floor is not None, "run python -m generation.zoo evaluate all"
     assert row["sha256"] == registry.read_manifest(name)["sha256"], "stored row is from another checkpoint"
