@@ -6,15 +6,25 @@ du2019implicit eq. 2): each step lowers the energy of a data batch and raises th
 samples, loss = mean E(data) - mean E(samples) + reg * mean(E(data)^2 + E(samples)^2) (the square term of
 du2019implicit keeps energies near zero).
 
-The model trains the way it samples. Following nijkamp2019learning, the negative samples are short-run,
-non-persistent Langevin chains that start from the same fixed initial noise the sampler draws (``initial``),
-so a chain at sampling time is exactly a chain of the kind training shaped: no replay buffer. Each training
-batch draws its chain length K uniformly from [chain_min, chain_max] (one K per batch), so every length in
-that range is trained to land on data; with a noise level that keeps the chain a Langevin sampler, longer
-chains settle deeper in the learned energy instead of overshooting it, and ``fit`` measures that on the
-validation split (``chain_curve``: chain length -> mean energy, nearest-neighbour distance to validation
-images, Fréchet distance) and returns it with the training metrics. The sampler and the demos default to
-``sample_steps``, chosen on that curve. The last weights are kept (no early stopping: there is no likelihood).
+The model trains the way it samples: every negative chain starts from the same fixed initial noise the
+sampler draws (``initial``), so a chain at sampling time is a chain of the kind training shaped. (The first
+version kept du2019implicit's replay buffer, whose chains were hundreds of steps old and sampled from noise
+only at evaluation: its energy gap between data and noise stayed near zero and longer chains got worse.) Two
+ways, both in ``EBM.forward``:
+
+* non-persistent short-run chains (nijkamp2019learning; ``buffer_chains=0``): each batch runs fresh chains
+  of a length K drawn uniformly from [chain_min, chain_max], so every length in that range is trained to land
+  on data;
+* persistent chains (du2019implicit's buffer, ``buffer_chains > 0``): each batch continues stored chains by
+  K steps, and a chain that would pass ``max_age`` steps restarts from ``initial``; a stored chain of age a is
+  then exactly a sampler's chain of a steps, ages spread over [K, max_age].
+
+``fit`` measures the result on the validation split (``chain_curve``: chain length -> mean energy of the
+samples, nearest-neighbour distance to validation images, Fréchet distance; ``energy_ranks``: validation
+images against noise every 100 steps) and returns it with the training metrics; with ``select_every`` it
+keeps the weights whose long chains scored best on validation. Chains longer than the trained range are an
+extrapolation: the nearly noiseless sampler then drifts into the deepest modes (thin strokes, "1"s, for the
+digits), which the curve shows. The sampler and the demos default to ``sample_steps``, chosen on that curve.
 
 Langevin dynamics (``langevin``): x <- clamp(x - step_size * dE/dx + noise * N(0, I), -1, 1), the step and
 the noise decoupled as in du2019implicit (the learned energy sets the temperature). It needs the gradient of E
@@ -72,23 +82,23 @@ class Config:
     conditional: bool = False  # one energy per class, E(x, y) (the fashion model)
     init: str = "uniform"  # chain start: "uniform" noise in [-1, 1], or "gaussian" fitted per pixel to train
     chain_min: int = 20  # shortest training chain (Langevin steps)
-    chain_max: int = 20  # longest training chain; each batch draws K uniformly in [chain_min, chain_max]
-    buffer_chains: int = 640  # persistent chains (du2019implicit's buffer); 0: every chain starts afresh
+    chain_max: int = 200  # longest training chain; each batch draws K uniformly in [chain_min, chain_max]
+    buffer_chains: int = 0  # persistent chains (du2019implicit's buffer); 0: every chain starts afresh
     max_age: int = 200  # a persistent chain that would pass this many steps restarts from ``initial``
     step_size: float = 1.0  # Langevin gradient step
     noise: float = 0.01  # Langevin noise standard deviation
     grad_clip: float | None = None  # per-pixel clamp of dE/dx inside Langevin (None: none)
     reg: float = 0.1  # weight of the energy-magnitude regulariser reg * (E+^2 + E-^2)
     data_noise: float = 0.01  # Gaussian noise on data images, so the data are not a measure-zero set
-    sample_steps: int = 100  # default Langevin steps when sampling (demo and evaluation), chosen on val
-    steps: int = 1000  # optimiser steps (each runs one batch of Langevin chains)
-    batch: int = 64  # data images and chains per step
+    sample_steps: int = 200  # default Langevin steps when sampling (demo and evaluation), chosen on val
+    steps: int = 800  # optimiser steps (each runs one batch of Langevin chains)
+    batch: int = 32  # data images and chains per step
     lr: float = 1e-4  # Adam learning rate, betas (0, 0.999) as in du2019implicit
     curve_samples: int = 350  # samples per chain length in the validation curve at the end of fit
     curve_lengths: tuple[int, ...] = CHAIN_CURVE  # chain lengths of that curve
-    select_every: int = 0  # every this many steps score the model on val, keep the best (0: the last)
-    select_steps: int = 100  # chain length of that score (the Fréchet distance of ``sample_quality``)
-    select_samples: int = 200  # chains of that score
+    select_every: int = 100  # every this many steps score the model on val, keep the best (0: the last)
+    select_steps: int = 200  # chain length of that score (the Fréchet distance of ``sample_quality``)
+    select_samples: int = 350  # chains of that score
     cpu_budget_s: float = 0.0  # end the CD loop once it has used this many CPU seconds (0: run every step)
     wall_budget_s: float = 0.0  # ... or once this many wall seconds have passed (a shared machine; 0: none)
     toy: str = "eight_gaussians"  # 2-D toy density for the energy-landscape picture ("" for none)
@@ -656,7 +666,7 @@ def _run_landscape(params: dict, *, device: str, progress) -> tuple[list[Artefac
     }
 
 
-DIGITS_STEPS = 100  # the demo's default chain length, chosen on the validation curve (chain_curve_val)
+DIGITS_STEPS = 200  # the demo's default chain length, chosen on the validation curve (chain_curve_val)
 FASHION_STEPS = 100
 
 DEMOS = (
@@ -671,7 +681,14 @@ DEMOS = (
         params=(
             seed_param(),
             n_param(),
-            Param("steps", "int", DIGITS_STEPS, 1, 500, help="Langevin steps of the chain."),
+            Param(
+                "steps",
+                "int",
+                DIGITS_STEPS,
+                1,
+                500,
+                help="Langevin steps of the chain (trained on 20 to 200; longer chains extrapolate).",
+            ),
             Param("frames", "int", 10, 1, 50, help="Intermediate frames returned along the chain."),
         ),
         citation_key=CITATION,
