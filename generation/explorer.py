@@ -45,7 +45,7 @@ from generation.zoo.params import Param, ParamError, validate
 
 logger = logging.getLogger(__name__)
 
-EXPLORER_VERSION = 1  # part of every key: bump it when a frame's pixels or its metadata change meaning
+EXPLORER_VERSION = 2  # part of every key: bump it when a frame's pixels or its metadata change meaning
 FRAME_TASK = "generation.explore_frame"
 FRAME_TASK_EXPIRES = 30.0  # s: a frame task still queued after this is dropped (nobody waits for it)
 WAIT_INTERVAL = 0.01  # s between two looks at the storage while a request waits for its frame

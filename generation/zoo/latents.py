@@ -16,9 +16,10 @@ Every model with a latent space gets the same small interface (``space(name)``):
 
 Per model family:
 
-* VAE (``vae``, ``vae-fashion``): z is the 16- (or more) dimensional code; a test image inverts to its
-  posterior mean; decoding shows each pixel's expected level (``vae.decode(mode="mean")``), so a frame is a
-  deterministic function of z. Class means are the means of the training images' posterior means.
+* VAE (``vae``, ``vae-fashion``): z is the 16- (or more) dimensional code; a seed draws it from the
+  model's own sampling prior (the digits VAE's fitted Gaussian mixture, else N(0, I)); a test image inverts
+  to its posterior mean; decoding shows each pixel's expected level (``vae.decode(mode="mean")``), so a
+  frame is a deterministic function of z. Class means are the means of the training images' posterior means.
 * GAN (``dcgan``, ``dcgan-fashion``): z ~ N(0, I) through the generator. No encoder, so no test-image
   inversion and no principal directions of encoded data; a class's latent is the mean of 2,048 prior draws
   whose generated image's nearest training image has that label, scaled to the typical norm sqrt(D) (the
@@ -188,9 +189,16 @@ class Space:
     def prior(self, seed: int) -> torch.Tensor:
         """(D,): the latent that the model's ``sample(model, 1, generator=seed)`` draws first."""
         g = generator_for(seed)
-        if self.conditional and self.kind == "vae":  # vae.sample draws the label first, then z
-            label = int(torch.randint(0, len(self.images.classes), (1,), generator=g))
-            return self._with_label(torch.randn(1, self.code_dim, generator=g)[0], label)
+        if self.kind == "vae":  # vae.sample draws a conditional model's label first, then z
+            from generation.zoo import vae
+
+            label = (
+                int(torch.randint(0, len(self.images.classes), (1,), generator=g)) if self.conditional else 0
+            )
+            # The model's own sampling prior: its fitted mixture where it has one (digits), else N(0, I).
+            prior = "mixture" if getattr(self.model.config, "mixture", 0) else "standard"
+            z = vae.draw_latents(self.model, 1, generator=g, prior=prior)[0].float()
+            return self._with_label(z, label) if self.conditional else z
         if self.conditional:  # gan.sample draws z first, then the label
             z = torch.randn(1, self.code_dim, generator=g)[0]
             return self._with_label(z, int(torch.randint(0, len(self.images.classes), (1,), generator=g)))

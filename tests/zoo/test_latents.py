@@ -29,7 +29,7 @@ def own_sample(name: str, seed: int) -> torch.Tensor:
     model = load(name)
     g = generator_for(seed)
     if name == "vae":
-        return vae.sample(model, 1, generator=g, mode="mean")
+        return vae.sample(model, 1, generator=g, mode="mean")  # its default prior: the mixture, if fitted
     if name == "dcgan":
         return gan.sample(model, 1, generator=g)
     if name == "realnvp":
