@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--skip-current",
         action="store_true",
-        help='with "all": keep the rows of models measured from their present checkpoint and protocol',
+        help='with "all": keep rows measured from the present checkpoint (or baseline code) and protocol',
     )
     p.set_defaults(run=_evaluate)
 

@@ -273,13 +273,29 @@ def is_ready(name: str) -> bool:
     return registry.get_model(name).manifest_path.exists()
 
 
+def code_sha256() -> str:
+    """SHA-256 of the evaluation's and the baselines' source: a baseline or reference row depends on both."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for module in (__file__, baselines.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
+
+
 def is_current(name: str) -> bool:
-    """Whether a model's stored row was measured from its present checkpoint, with the present protocol and
-    classifier (then evaluating it again reproduces the same numbers, up to the timings)."""
-    if name in REFERENCES or name in baselines.BASELINES or not is_ready(name):
+    """Whether a stored row was measured from the present checkpoint (a model) or the present evaluation and
+    baseline code (a baseline or reference), with the present protocol and classifier: evaluating it again
+    would reproduce the same numbers, up to the timings."""
+    if not is_ready(name):
         return False
     row, dataset = stored_row(name), dataset_of(name)
-    if row is None or row.get("sha256") != registry.read_manifest(name)["sha256"]:
+    if row is None:
+        return False
+    if name in REFERENCES or name in baselines.BASELINES:
+        if row.get("code_sha256") != code_sha256():
+            return False
+    elif row.get("sha256") != registry.read_manifest(name)["sha256"]:
         return False
     if dataset not in PROTOCOLS:
         return row.get("n_samples") == TEXT_SAMPLES
@@ -478,8 +494,10 @@ def evaluate(name: str, *, write: bool = True) -> dict:
     started = time.perf_counter()
     if name in REFERENCES:
         row = _evaluate_reference(name)
+        row["code_sha256"] = code_sha256()
     elif name in baselines.BASELINES:
         row = _evaluate_baseline(name)
+        row["code_sha256"] = code_sha256()
     else:
         entry = registry.get_model(name)
         row = _evaluate_image_model(entry) if entry.kind == "image" else _evaluate_text_model(entry)
