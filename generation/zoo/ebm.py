@@ -26,6 +26,11 @@ keeps the weights whose long chains scored best on validation. Chains longer tha
 extrapolation: the nearly noiseless sampler then drifts into the deepest modes (thin strokes, "1"s, for the
 digits), which the curve shows. The sampler and the demos default to ``sample_steps``, chosen on that curve.
 
+Shipped: ``ebm`` runs non-persistent chains of 20 to 200 steps and keeps the weights (of every 100th step)
+whose 200-step chains had the lowest validation Fréchet distance; ``ebm-fashion`` runs persistent chains of 20
+steps per batch up to an age of 200, each keeping the label it started with, and keeps the weights (of every
+250th step) whose 100-step chains scored best; both manifests hold the curves.
+
 Langevin dynamics (``langevin``): x <- clamp(x - step_size * dE/dx + noise * N(0, I), -1, 1), the step and
 the noise decoupled as in du2019implicit (the learned energy sets the temperature). It needs the gradient of E
 with respect to the image, so it turns autograd on and refuses to run under ``torch.inference_mode`` (it
