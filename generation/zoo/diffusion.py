@@ -285,6 +285,12 @@ def fit(model: UNet, cfg: Config, *, generator: torch.Generator, log: Callable[[
     fixed validation loss every ``val_every`` steps and at the end, and the best-scoring weights (which decay,
     which step) are the ones shipped: the length and the decay are chosen on validation, never on test.
     Without validation (the digits model) the ``ema`` average at the last step is shipped.
+
+    Caveat, seen in ``ddpm-fashion``'s manifest: the warm-up cap (1 + s) / (10 + s) stays below 0.995 until
+    step 1790, so over its 1600 steps the three averages are one and the same (effective decay
+    1 - 9 / (10 + s), about 0.994 at the end); what validation chose there was between that average and the
+    raw weights, at steps 400, 800, 1200 and 1600 (it chose the raw weights at step 1600: 0.04629 against
+    0.04641, with the learning rate decayed to zero the two are nearly equal). Longer runs separate them.
     """
     images = image_set_of(cfg)
     train = images.split("train")
