@@ -2,7 +2,7 @@
 
 python -m generation.zoo list [--json]
 python -m generation.zoo train NAME [--seed S] [--steps N]   # NAME may also be classifier[-fashion]
-python -m generation.zoo sample NAME --n N --seed S --out PATH     # PATH.png (images) or PATH.txt (text)
+python -m generation.zoo sample NAME --n N --seed S --out PATH [--demo SLUG]  # PATH.png or PATH.txt
 python -m generation.zoo evaluate NAME [--json] [--dataset D]   # a model, a baseline, or "all" (of D)
 python -m generation.zoo report [--json] [--evaluate] [--no-write] [--dataset D]
 """
@@ -78,8 +78,21 @@ def _sample(args) -> int:
 
     entry = registry.get_model(args.name)
     torch.set_num_threads(args.threads)
-    model = registry.load(args.name, device=args.device)
     out = Path(args.out)
+    if (
+        args.demo
+    ):  # the demo's own picture: its default settings (temperature, decoding, steps) for n and seed
+        from generation.zoo.demos import get_demo, run_demo
+
+        if get_demo(args.demo).model != args.name:
+            raise KeyError(f"demo {args.demo!r} does not draw from {args.name!r}")
+        result = run_demo(args.demo, {"n": args.n, "seed": args.seed}, device=args.device)
+        picture = next(a for a in result.artefacts if a.role == "result" and a.content_type == "image/png")
+        out = out if out.suffix == ".png" else out.with_name(out.name + ".png")
+        out.write_bytes(picture.data)
+        print(out)
+        return 0
+    model = registry.load(args.name, device=args.device)
     result = entry.code.sample(model, args.n, generator=generator_for(args.seed), device=args.device)
     if entry.kind == "image":
         out = out if out.suffix == ".png" else out.with_name(out.name + ".png")
@@ -161,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output path; .png or .txt is appended when missing")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--demo", help="draw as this demo does with its default settings (its picture)")
     p.set_defaults(run=_sample)
 
     p = commands.add_parser("evaluate", help="measure a model or baseline on the test split")

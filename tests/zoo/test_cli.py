@@ -54,3 +54,27 @@ def test_report_json_has_a_row_per_model_and_baseline_with_the_issue_fields():
         ):
             assert field in row
     assert rows["independent-pixels"]["family"] == "baseline"
+
+
+def test_sample_as_a_demo_draws_the_demos_picture_and_refuses_another_models_demo(tmp_path):
+    from generation.zoo.demos import run_demo
+
+    result = _zoo(
+        "sample",
+        "vae-fashion",
+        "--n",
+        "4",
+        "--seed",
+        "3",
+        "--demo",
+        "vae-fashion",
+        "--out",
+        str(tmp_path / "v"),
+    )
+    assert result.returncode == 0, result.stderr
+    expected = run_demo("vae-fashion", {"n": 4, "seed": 3}).artefacts[0].data
+    assert (tmp_path / "v.png").read_bytes() == expected  # the showcase is the demo's own picture
+
+    wrong = _zoo("sample", "vae", "--n", "4", "--demo", "ddpm-digits", "--out", str(tmp_path / "w"))
+    assert wrong.returncode == 2 and "does not draw from 'vae'" in wrong.stderr
+    assert not (tmp_path / "w.png").exists()
