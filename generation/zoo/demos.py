@@ -88,7 +88,8 @@ def list_demos() -> list[Demo]:
     assert len(slugs) == len(set(slugs)), f"duplicate demo slugs: {slugs}"
     # The 28x28 Fashion-MNIST models are each family's headline; the 8x8 digits ones follow (a stable sort,
     # so each family file's own order holds within each group).
-    found.sort(key=lambda demo: registry.get_model(demo.model).dataset != "fashion")
+    dataset = {entry.name: entry.dataset for entry in registry.list_models()}
+    found.sort(key=lambda demo: dataset[demo.model] != "fashion")
     return found
 
 
