@@ -336,6 +336,11 @@ def _board(path: Path) -> BoardSpec:
 def content_read(*, directory: Path) -> BenchmarksContent:
     """Parse and check every benchmarks content file; cross-references are checked by the loader."""
     boards = tuple(_board(path) for path in sorted((directory / "boards").glob("*.yaml")))
+    named: dict[str, Path] = {}
+    for board in boards:  # a board's name is its heading on the site, so two boards cannot share one
+        other = named.setdefault(board.values["name"], board.path)
+        if other != board.path:
+            raise CatalogContentError(board.path, "benchmark", f"name is also the name of {other.name}")
     return BenchmarksContent(
         directory=directory,
         datasets=_datasets(directory / "datasets.yaml"),

@@ -195,3 +195,14 @@ def test_a_measured_board_takes_only_its_own_data_sets_rows_and_their_intervals(
     (zoo_results / "vae-fashion.json").write_text(json.dumps(broken))
     with pytest.raises(CatalogContentError, match="'fd_high' is below 'fd_low'"):
         benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
+
+
+def test_two_boards_with_one_name_are_refused_by_file_and_nothing_is_written(linked, content, zoo_results):
+    (content / "boards" / "toy-fid-again.yaml").write_text(
+        (content / "boards" / "toy-fid.yaml").read_text().replace("slug: toy-fid", "slug: toy-fid-again")
+    )
+    with pytest.raises(
+        CatalogContentError, match=r"toy-fid\.yaml: benchmark: name is also the name of toy-fid-again\.yaml"
+    ):
+        benchmarks_load(content_dir=content, zoo_results_dir=zoo_results)
+    assert not Benchmark.objects.exists()
