@@ -41,6 +41,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from generation.zoo.classes import DIGITS_CLASSES, FASHION_CLASSES
 from generation.zoo.params import Param, ParamError, validate
 
 logger = logging.getLogger(__name__)
@@ -52,22 +53,7 @@ WAIT_INTERVAL = 0.01  # s between two looks at the storage while a request waits
 MAX_WAIT = 10.0  # s: the longest a request waits for a frame (``Prefer: wait=N`` is capped to it)
 CHECKPOINTS = Path(__file__).resolve().parent / "zoo" / "checkpoints"
 
-# Class names (plain Python here: the web process does not import the zoo's data module, which needs torch).
-CLASSES = {
-    "digits": tuple("0123456789"),
-    "fashion": (
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ),
-}
+CLASSES = {"digits": DIGITS_CLASSES, "fashion": FASHION_CLASSES}
 TEST_SIZES = {"digits": 447, "fashion": 10000}
 PRINCIPAL = 8  # as latents.PRINCIPAL
 

@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from generation.zoo.classes import DIGITS_CLASSES, FASHION_CLASSES
+
 LEVELS = 17  # grey levels of the digits: 0..16
 SIDE = 8  # digits are 8x8
 DIMS = SIDE * SIDE
@@ -86,18 +88,6 @@ FASHION_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
-FASHION_CLASSES = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
 FASHION_VAL = 5000  # images of the training file held out for every decision (lengths, checkpoints)
 FASHION_VAL_SEED = 2017  # fixes which ones, once and for all
 
@@ -209,7 +199,7 @@ class ImageSet:
 
 
 IMAGE_SETS = {
-    "digits": ImageSet("digits", SIDE, LEVELS, tuple("0123456789"), "scikit-learn digits, 8x8"),
+    "digits": ImageSet("digits", SIDE, LEVELS, DIGITS_CLASSES, "scikit-learn digits, 8x8"),
     "fashion": ImageSet("fashion", 28, 256, FASHION_CLASSES, "Fashion-MNIST, 28x28"),
 }
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from generation.zoo.classes import FASHION_CLASSES
 from generation.zoo.params import Param, validate
 
 Progress = Callable[[int, int], None]
@@ -154,6 +155,11 @@ def run_demo(
 def _accepts_preview(run: Callable) -> bool:
     """Only demos that make frames declare ``preview``; the others keep their plain signature."""
     return "preview" in inspect.signature(run).parameters
+
+
+def labels_for(choice: str, n: int, classes: tuple[str, ...] = FASHION_CLASSES) -> torch.Tensor | None:
+    """A demo's ``label`` choice as class ids (n,) long, or None for "any" (the model draws the classes)."""
+    return None if choice == "any" else torch.full((n,), classes.index(choice), dtype=torch.long)
 
 
 def generator_for(seed: int) -> torch.Generator:

@@ -56,7 +56,7 @@ import torch
 from torch import nn
 
 from generation.zoo import data
-from generation.zoo.demos import Artefact, Demo, generator_for
+from generation.zoo.demos import Artefact, Demo, generator_for, labels_for
 from generation.zoo.images import grid_png
 from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
@@ -647,7 +647,7 @@ def _run_langevin(params: dict, *, device: str, progress, preview=None) -> tuple
 def _run_fashion(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
     model = load("ebm-fashion", device=device)
     n, label = params["n"], params["label"]
-    labels = None if label == "any" else torch.full((n,), data.FASHION_CLASSES.index(label))
+    labels = labels_for(label, n)
     images = sample(
         model, n, generator=generator_for(params["seed"]), steps=params["steps"], labels=labels,
         progress=progress,

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from generation.zoo import data
-from generation.zoo.demos import Artefact, Demo, generator_for
+from generation.zoo.demos import Artefact, Demo, generator_for, labels_for
 from generation.zoo.images import grid_png
 from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import load
@@ -437,9 +437,7 @@ def fashion_demo(*, model: str, title: str, description: str, citation_key: str,
 
     def run(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
         flow = load(model, device=device)
-        labels = None
-        if params["label"] != "any":
-            labels = torch.full((params["n"],), classes.index(params["label"]), dtype=torch.long)
+        labels = labels_for(params["label"], params["n"], classes)
         images = sample(
             flow,
             params["n"],

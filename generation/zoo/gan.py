@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from generation.zoo import data
-from generation.zoo.demos import Artefact, Demo, generator_for
+from generation.zoo.demos import Artefact, Demo, generator_for, labels_for
 from generation.zoo.images import grid_png
 from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
@@ -408,11 +408,6 @@ FASHION_LABEL = Param(
     choices=(ANY, *data.FASHION_CLASSES),
     help="The class to draw; any: a class drawn at random for each sample.",
 )
-
-
-def labels_for(choice: str, n: int) -> torch.Tensor | None:
-    """The demo's label choice as class ids (n,), or None for any class."""
-    return None if choice == ANY else torch.full((n,), data.FASHION_CLASSES.index(choice))
 
 
 def _run_fashion(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:

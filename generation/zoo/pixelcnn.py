@@ -60,7 +60,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from generation.zoo import data
-from generation.zoo.demos import Artefact, Demo, generator_for
+from generation.zoo.demos import Artefact, Demo, generator_for, labels_for
 from generation.zoo.images import grid_png
 from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load
@@ -605,9 +605,7 @@ def _run_samples(params: dict, *, device: str, progress) -> tuple[list[Artefact]
 
 def _run_fashion(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
     model = load("pixelcnn-fashion", device=device)
-    labels = None
-    if params["label"] != "any":
-        labels = torch.full((params["n"],), data.FASHION_CLASSES.index(params["label"]), dtype=torch.long)
+    labels = labels_for(params["label"], params["n"])
     images = sample(
         model,
         params["n"],

@@ -45,7 +45,7 @@ from torch import nn
 
 from generation.zoo import data, registry, text_metrics, vqvae
 from generation.zoo.chars import IGNORE, STOI, VOCAB_SIZE, check_prefix, decode, prefix_param
-from generation.zoo.demos import Artefact, Demo, generator_for
+from generation.zoo.demos import Artefact, Demo, generator_for, labels_for
 from generation.zoo.images import grid_png
 from generation.zoo.next_token_training import fit_next_character, fit_next_token
 from generation.zoo.params import Param, n_param, seed_param
@@ -566,7 +566,7 @@ def _run_digits(params: dict, *, device: str, progress) -> tuple[list[Artefact],
 def _run_vq(params: dict, *, device: str, progress) -> tuple[list[Artefact], dict]:
     model = load("gpt-vq-fashion", device=device)
     n, label = params["n"], params["label"]
-    labels = None if label == "any" else torch.full((n,), data.FASHION_CLASSES.index(label))
+    labels = labels_for(label, n)
     images = sample(
         model,
         n,
