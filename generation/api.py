@@ -58,11 +58,17 @@ class JobLimit(exceptions.Throttled):
 
 
 class DemoFilter(django_filters.FilterSet):
-    family = django_filters.CharFilter(field_name="family_slug", help_text="A family slug, as elsewhere.")
+    family = django_filters.CharFilter(
+        method="in_family",
+        help_text="A family slug, as elsewhere: its own demos and the compositions it is part of.",
+    )
 
     class Meta:
         model = Demo
         fields = ["family_slug"]  # the earlier name of the same filter, kept for existing clients
+
+    def in_family(self, queryset, name, value):
+        return queryset.filter(selectors.in_family(value))
 
 
 @extend_schema_view(

@@ -15,6 +15,12 @@ class Demo(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     family_slug = models.SlugField(max_length=80, help_text="The catalog family slug the zoo declares.")
     family = models.ForeignKey(Family, null=True, blank=True, on_delete=models.SET_NULL, related_name="demos")
+    also_families = models.ManyToManyField(
+        Family,
+        blank=True,
+        related_name="composition_demos",
+        help_text="Further families whose pages show the demo: a composition of two families belongs to both.",
+    )
     example_model = models.ForeignKey(
         ExampleModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="demos"
     )
@@ -42,6 +48,10 @@ class Demo(models.Model):
     def param(self, name: str) -> dict | None:
         return next((p for p in self.params_schema if p["name"] == name), None)
 
+    def families(self) -> list[Family]:
+        """Every catalog family the demo belongs to, its own first (a composition has several)."""
+        others = sorted(self.also_families.all(), key=lambda family: family.position)
+        return [family for family in (self.family, *others) if family is not None]
 
 class GenerationJob(models.Model):
     """A request for samples from a demo, and what became of it."""

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from generation.models import Demo, GenerationJob, Sample
@@ -15,9 +15,19 @@ from generation.zoo.params import Param, capped
 Status = GenerationJob.Status
 
 
+def in_family(family_slug: str, prefix: str = "") -> Q:
+    """A demo (reached through ``prefix``) of the family: its own, or a composition the family is part of."""
+    compositions = Demo.also_families.through.objects.filter(family__slug=family_slug).values("demo_id")
+    return Q(**{f"{prefix}family_slug": family_slug}) | Q(**{f"{prefix}pk__in": compositions})
+
+
 def demo_list(*, family_slug: str | None = None) -> QuerySet[Demo]:
-    demos = Demo.objects.filter(is_active=True).select_related("family")
-    return demos.filter(family_slug=family_slug) if family_slug else demos
+    """Active demos; for a family, its own first (in zoo order), then the compositions it is part of."""
+    demos = Demo.objects.filter(is_active=True).select_related("family").prefetch_related("also_families")
+    if not family_slug:
+        return demos
+    own_first = Case(When(family_slug=family_slug, then=Value(0)), default=Value(1))
+    return demos.filter(in_family(family_slug)).alias(own=own_first).order_by("own", "position", "slug")
 
 
 def demo_get(*, slug: str) -> Demo | None:
@@ -110,7 +120,7 @@ def sample_list(*, family_slug: str | None = None, demo_slug: str | None = None)
         .order_by("-created_at", "position")
     )
     if family_slug:
-        samples = samples.filter(job__demo__family_slug=family_slug)
+        samples = samples.filter(in_family(family_slug, prefix="job__demo__"))
     if demo_slug:
         samples = samples.filter(job__demo__slug=demo_slug)
     return samples

@@ -40,6 +40,12 @@ ParamSerializer = type(
 
 class DemoSerializer(serializers.ModelSerializer):
     family = serializers.CharField(source="family_slug", help_text="The catalog family slug.")
+    also_families = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        read_only=True,
+        help_text="Further family slugs a composition belongs to (it shows on their pages too).",
+    )
     params = serializers.SerializerMethodField(help_text="What a request may set.")
     api_url = serializers.SerializerMethodField()
     family_url = serializers.SerializerMethodField()
@@ -51,6 +57,7 @@ class DemoSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "family",
+            "also_families",
             "family_url",
             "model_name",
             "citation_key",

@@ -117,7 +117,10 @@ def demos_sync() -> DemoSyncReport:
             "position": position,
             "is_active": True,
         }
-        _, created = Demo.objects.update_or_create(slug=zoo_demo.slug, defaults=values)
+        demo, created = Demo.objects.update_or_create(slug=zoo_demo.slug, defaults=values)
+        demo.also_families.set([families[slug] for slug in zoo_demo.also if slug in families])
+        if any(slug not in families for slug in zoo_demo.also):
+            report.without_family.append(zoo_demo.slug)
         (report.created if created else report.updated).append(zoo_demo.slug)
         seen.append(zoo_demo.slug)
     stale = Demo.objects.filter(is_active=True).exclude(slug__in=seen)

@@ -56,6 +56,11 @@ class Demo:
     params: tuple[Param, ...]
     citation_key: str
     run: Runner = field(repr=False, compare=False, default=None)
+    also: tuple[str, ...] = ()  # further family slugs whose pages show it: a composition belongs to each
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        return (self.family, *self.also)
 
     @property
     def checkpoint_path(self) -> Path:

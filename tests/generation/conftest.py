@@ -78,7 +78,7 @@ def demos(db):
     """The zoo's demos as Demo rows, each linked to a catalog family made for it."""
     from generation.zoo import demos as zoo
 
-    for slug in sorted({demo.family for demo in zoo.list_demos()}):
+    for slug in sorted({slug for demo in zoo.list_demos() for slug in demo.families}):
         FamilyFactory(slug=slug, name=slug.replace("-", " ").title())
     demos_sync()
     return {demo.slug: demo for demo in Demo.objects.all()}

@@ -53,6 +53,7 @@ def test_demos_sync_mirrors_the_zoo(demos):
     for zoo_demo in listed:
         row = demos[zoo_demo.slug]
         assert row.family is not None and row.family.slug == zoo_demo.family
+        assert sorted(f.slug for f in row.also_families.all()) == sorted(zoo_demo.also)
         assert [p["name"] for p in row.params_schema] == [p.name for p in zoo_demo.params]
         assert {"seed", "n"} <= {p["name"] for p in row.params_schema}
         try:

@@ -140,3 +140,27 @@ def test_an_artefact_with_an_unexpected_type_is_a_download(client, demos):
     response = client.get(sample.get_file_url())
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_a_composition_shows_on_both_families_pages_after_their_own_demos(client, demos):
+    composition = next(demo for demo in demos.values() if demo.also_families.exists())
+    pages = [composition.family_slug, *composition.also_families.values_list("slug", flat=True)]
+    assert len(pages) == 2
+    for slug in pages:
+        html = client.get(reverse("generation:family-demo", kwargs={"slug": slug}), **HTMX).content.decode()
+        own = [d for d in demos.values() if d.family_slug == slug]
+        assert f'id="demo-{composition.slug}"' in html
+        assert "A composition of two families" in html
+        if slug != composition.family_slug:  # the family's own demos come first, the composition after
+            first_own = min(html.index(f'id="demo-{d.slug}"') for d in own)
+            assert first_own < html.index(f'id="demo-{composition.slug}"')
+    other = next(d for d in demos.values() if d.family_slug not in pages)
+    html = client.get(reverse("generation:family-demo", kwargs={"slug": other.family_slug}), **HTMX)
+    assert f'id="demo-{composition.slug}"' not in html.content.decode()
+    listed = client.get(reverse("api:demo-list"), {"family": pages[1], "page_size": 100}).json()
+    slugs = [demo["slug"] for demo in listed["results"]]
+    assert composition.slug in slugs and all(
+        demos[s].family_slug == pages[1] or s == composition.slug for s in slugs
+    )
+    detail = client.get(reverse("api:demo-detail", kwargs={"slug": composition.slug})).json()
+    assert detail["family"] == composition.family_slug and detail["also_families"] == [pages[1]]
