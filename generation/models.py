@@ -19,7 +19,7 @@ class Demo(models.Model):
         Family,
         blank=True,
         related_name="composition_demos",
-        help_text="Further families whose pages show the demo: a composition of two families belongs to both.",
+        help_text="Further families whose pages show the demo: a composition of families belongs to each.",
     )
     example_model = models.ForeignKey(
         ExampleModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="demos"
@@ -52,6 +52,7 @@ class Demo(models.Model):
         """Every catalog family the demo belongs to, its own first (a composition has several)."""
         others = sorted(self.also_families.all(), key=lambda family: family.position)
         return [family for family in (self.family, *others) if family is not None]
+
 
 class GenerationJob(models.Model):
     """A request for samples from a demo, and what became of it."""

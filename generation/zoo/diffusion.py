@@ -241,7 +241,7 @@ def image_set_of(cfg: Config) -> data.ImageSet:
     return data.image_set(cfg.dataset)
 
 
-def _lr_factor(cfg: Config, step: int) -> float:
+def lr_factor(cfg, step: int) -> float:
     """Linear warm-up over ``cfg.warmup`` steps, then cosine decay to zero at ``cfg.steps``."""
     if step < cfg.warmup:
         return (step + 1) / cfg.warmup
@@ -297,7 +297,7 @@ def fit(model: UNet, cfg: Config, *, generator: torch.Generator, log: Callable[[
     x_all, y_all = train.images, train.labels  # levels; mapped to [-1, 1] per batch
     schedule = Schedule(cfg)
     optimiser = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    lr_schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: _lr_factor(cfg, step))
+    lr_schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: lr_factor(cfg, step))
     decays = (cfg.ema, *[d for d in cfg.ema_candidates if d != cfg.ema])
     emas = {d: copy.deepcopy(model).eval() for d in decays}
     validation = _Validation(cfg, schedule) if cfg.val_every > 0 else None
@@ -401,19 +401,23 @@ def ddim_sample(
     generator: torch.Generator,
     progress: Callable[[int, int], None] | None = None,
     frame: Frame | None = None,
+    clip: float | None = 1.0,
 ) -> torch.Tensor:
     """DDIM (song2021denoising eq. 12) on ``steps`` evenly spaced timesteps; eta=0 is deterministic,
-    eta=1 matches DDPM's noise level."""
+    eta=1 matches DDPM's noise level. Each predicted x_0 is clamped to [-clip, clip], the range of the
+    images; ``clip=None`` leaves it free (latent codes have no such range)."""
     assert 1 <= steps <= schedule.T, f"steps must be in 1..{schedule.T}, got {steps}"
     assert 0 <= eta <= 1, f"eta must be in [0, 1], got {eta}"
     seq = torch.linspace(schedule.T - 1, 0, steps).round().long().tolist()  # descending timesteps
     for k, i in enumerate(seq):
         idx = torch.full((x.shape[0],), i, dtype=torch.long, device=x.device)
         eps = eps_fn(x, idx)
-        x0 = schedule.predict_x0(x, idx, eps).clamp(-1, 1)
-        eps = (x - schedule.at(schedule.alpha_bars, idx).sqrt() * x0) / (
-            1 - schedule.at(schedule.alpha_bars, idx)
-        ).sqrt()  # ε consistent with the clamped x_0
+        x0 = schedule.predict_x0(x, idx, eps)
+        if clip is not None:
+            x0 = x0.clamp(-clip, clip)
+            eps = (x - schedule.at(schedule.alpha_bars, idx).sqrt() * x0) / (
+                1 - schedule.at(schedule.alpha_bars, idx)
+            ).sqrt()  # ε consistent with the clamped x_0
         if k + 1 < len(seq):
             ab = schedule.at(schedule.alpha_bars, idx)
             ab_next = schedule.at(schedule.alpha_bars, torch.full_like(idx, seq[k + 1]))

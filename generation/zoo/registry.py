@@ -46,6 +46,7 @@ FAMILY_MODULES: tuple[str, ...] = (
     "generation.zoo.ebm",
     "generation.zoo.transformer",
     "generation.zoo.vqvae",
+    "generation.zoo.latent_diffusion",
 )
 
 
@@ -62,6 +63,9 @@ class ZooModel:
     config: dict = field(default_factory=dict)  # overrides of the family's Config defaults for this model
     seed: int = 0  # the seed the shipped checkpoint was trained with
     likelihood: str = "exact"  # what nll_bits_per_dim gives: "exact", or "bound" (ELBO, dequantised density)
+    # A composition of two families: the single-family zoo models it is built from or stands in for, so the
+    # report can answer "does the composition beat its parts?" (empty for every other model).
+    parts: tuple[str, ...] = ()
 
     @property
     def dataset(self) -> str:

@@ -227,6 +227,64 @@ How to read the tables:
 """
 
 
+# (column, title, which way is better) of the compositions' tables
+VERDICT_COLUMNS = (
+    ("fd", "FD", "lower"),
+    ("precision", "precision", "higher"),
+    ("recall", "recall", "higher"),
+    ("bits_per_dim", "bits/dim", "lower"),
+    ("samples_per_s", "samples/s @64", "higher"),
+)
+
+
+def verdict(composition: dict, part: dict, key: str, better: str) -> str:
+    """How a composition's row compares with one part's on one column, in words a reader can check: for FD
+    the intervals decide (overlapping intervals are "within noise"); the others compare the values."""
+    ours, theirs = composition.get(key), part.get(key)
+    if ours is None or theirs is None:
+        return "–"
+    intervals = composition.get("fd_low") is not None and part.get("fd_low") is not None
+    if key == "fd" and intervals and evaluate.intervals_overlap(composition, part):
+        return "within noise"
+    if ours == theirs:
+        return "equal"
+    wins = ours < theirs if better == "lower" else ours > theirs
+    return "better" if wins else "worse"
+
+
+def compositions_section(rows: list[dict]) -> str:
+    """For each composition of two families, its row beside its parts' rows and a verdict per column."""
+    by_name = {row["name"]: row for row in rows}
+    out = []
+    for entry in registry.list_models():
+        if not entry.parts or entry.name not in by_name:
+            continue
+        mine = by_name[entry.name]
+        parts = [by_name[name] for name in entry.parts if name in by_name]
+        lines = [
+            f"\n### {entry.name}: {entry.title}\n\nParts: {', '.join(entry.parts)}.\n",
+            "| row | " + " | ".join(title for _, title, _ in VERDICT_COLUMNS) + " |",
+            "|" + "---|" * (len(VERDICT_COLUMNS) + 1),
+        ]
+        for row in (mine, *parts):
+            cells = [_fd_cell(row), _cell(row.get("precision")), _cell(row.get("recall")), _bpd_cell(row)]
+            cells.append(_speed_cell(row.get("samples_per_s")))
+            lines.append(f"| {row['name']} | " + " | ".join(cells) + " |")
+        for part in parts:
+            verdicts = [verdict(mine, part, key, better) for key, _, better in VERDICT_COLUMNS]
+            lines.append(f"| *{entry.name} vs {part['name']}* | " + " | ".join(verdicts) + " |")
+        out.append("\n".join(lines) + "\n")
+    if not out:
+        return ""
+    return (
+        "\n## Compositions: does the whole beat its parts?\n\nEach composition of two families beside the "
+        "single-family models it is built from or stands in for, from the same rows as the tables above; "
+        "the verdict rows read the composition against each part (FD by its interval: overlapping is within "
+        'noise). bits/dim of two upper bounds: "better" is a tighter guarantee, not proof of a better '
+        "likelihood.\n" + "".join(out)
+    )
+
+
 def markdown_report(rows: list[dict]) -> str:
     out = [
         "# Model zoo: measured tables\n\n"
@@ -250,6 +308,7 @@ def markdown_report(rows: list[dict]) -> str:
             "end-of-name mark counts); novelty is the share of 1,000 samples not in the training names.\n\n"
             + markdown_table(text_rows, TEXT_COLUMNS)
         )
+    out.append(compositions_section(rows))
     out.append(NOTES.format(boot=evaluate.FD_BOOTSTRAP, k=evaluate.PR_K))
     return "".join(out)
 

@@ -508,6 +508,7 @@ MODELS = (
         },
         seed=0,
         likelihood="bound",
+        parts=("vqvae-fashion",),  # the same VQ-VAE under its factorised per-class code prior
     ),
     ZooModel(
         name="gpt-digits",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from generation.zoo import baselines, evaluate, report
+from generation.zoo import baselines, evaluate, registry, report
 
 
 def test_frechet_distance_of_a_set_to_itself_is_zero():
@@ -59,6 +59,29 @@ def test_intervals_that_overlap_are_within_noise_and_others_not():
     ]
     marked = {row["name"]: row.get("within_noise") for row in report.with_noise_marks(rows)}
     assert marked == {"a": ["b"], "b": ["a"], "c": [], "d": [], "text": None}
+
+
+def test_a_composition_is_read_against_each_part_column_by_column():
+    whole = {"name": "w", "fd": 2, "fd_low": 1, "fd_high": 3, "precision": 0.8, "bits_per_dim": 3.4}
+    near = {"name": "n", "fd": 3, "fd_low": 2.5, "fd_high": 4, "precision": 0.9, "bits_per_dim": 3.5}
+    far = {"name": "f", "fd": 9, "fd_low": 8, "fd_high": 10, "precision": 0.8, "samples_per_s": 5.0}
+    assert report.verdict(whole, near, "fd", "lower") == "within noise"  # the intervals overlap
+    assert report.verdict(whole, far, "fd", "lower") == "better"
+    assert report.verdict(far, whole, "fd", "lower") == "worse"
+    assert report.verdict(whole, near, "precision", "higher") == "worse"
+    assert report.verdict(whole, far, "precision", "higher") == "equal"
+    assert report.verdict(whole, near, "bits_per_dim", "lower") == "better"
+    assert report.verdict(whole, far, "samples_per_s", "higher") == "–"  # a column one row lacks
+
+
+def test_the_report_has_a_table_per_composition_with_its_parts():
+    rows = report.with_noise_marks(report.build_report(write=False))
+    section = report.compositions_section(rows)
+    for entry in registry.list_models():
+        if entry.parts and evaluate.stored_row(entry.name) is not None:
+            assert f"### {entry.name}:" in section
+            for part in entry.parts:
+                assert f"| *{entry.name} vs {part}* |" in section
 
 
 def test_precision_and_recall_of_identical_sets_are_one():
