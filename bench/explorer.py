@@ -17,9 +17,7 @@ Frames go to a temporary media folder; nothing is written to the database.
 import argparse
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,35 +40,9 @@ import django  # noqa: E402
 django.setup()
 
 from django.test import Client  # noqa: E402
+from workers import start_worker, stop  # noqa: E402  (bench/workers.py, beside this script)
 
 from generation import explorer  # noqa: E402
-
-
-def start_worker(*, threads: int) -> tuple[subprocess.Popen, Path]:
-    log = Path(MEDIA) / "worker.log"
-    environment = {**os.environ, "GENERATION_TORCH_THREADS": str(threads), "PYTHONUNBUFFERED": "1"}
-    command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", f"--queues={QUEUE}", "--concurrency=1",
-        f"--hostname=bench-explorer-{RUN}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    deadline = time.monotonic() + 120
-    while "generation worker process" not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"worker did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.1)
-    return process, log
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def frame(client: Client, model: str, state: dict) -> tuple[float, dict]:
@@ -108,7 +80,7 @@ def main() -> None:
     client = Client(REMOTE_ADDR="127.0.0.1")
     rng = random.Random()
     print(f"one worker, torch_threads={args.threads}, {args.frames} new frames per slider, queue={QUEUE}")
-    worker, _ = start_worker(threads=args.threads)
+    worker, _ = start_worker(f"bench-explorer-{RUN}", queue=QUEUE, logs=Path(MEDIA), threads=args.threads)
     try:
         header = (
             f"{'model':16} {'slider':28} {'first s':>8} │ {'median ms':>9} {'p95 ms':>7} {'make ms':>8} "

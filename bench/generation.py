@@ -13,7 +13,6 @@ to a temporary media folder.
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.test import Client  # noqa: E402
+from workers import start_worker, stop  # noqa: E402  (bench/workers.py, beside this script)
 
 from generation.models import GenerationJob  # noqa: E402
 from generation.services import demos_sync  # noqa: E402
@@ -45,38 +45,9 @@ from generation.services import demos_sync  # noqa: E402
 CLIENT_KEY = "bench"
 
 
-def start_worker(name: str, *, device: str, threads: int) -> tuple[subprocess.Popen, Path]:
-    log = Path(MEDIA) / f"{name}.log"
-    environment = {
-        **os.environ,
-        "GENERATION_DEVICE": device,
-        "GENERATION_TORCH_THREADS": str(threads),
-        "GENERATION_PROGRESS_INTERVAL": "0.25",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", f"--queues={QUEUE}", "--concurrency=1",
-        f"--hostname={name}-{RUN}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    deadline = time.monotonic() + 120
-    # The pool's child is ready once it has imported torch and the zoo (generation.worker logs it).
-    while "generation worker process" not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"worker {name} did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.1)
-    return process, log
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+def start(name: str, *, device: str, threads: int) -> subprocess.Popen:
+    process, _ = start_worker(f"{name}-{RUN}", queue=QUEUE, logs=Path(MEDIA), device=device, threads=threads)
+    return process
 
 
 def post(client: Client, demo: str, params: dict) -> str:
@@ -148,7 +119,7 @@ def main() -> None:
     }
     seed = int(time.time()) % 1_000_000 * 100
     print(f"device={args.device} torch_threads={args.threads} runs={args.runs} queue={QUEUE}")
-    worker, _ = start_worker("bench1", device=args.device, threads=args.threads)
+    worker = start("bench1", device=args.device, threads=args.threads)
     try:
         header = (
             f"{'demo':24} {'first s':>8} {'queue':>6} {'load':>6} {'sample':>7} │ {'warm median s':>13} "
@@ -176,7 +147,7 @@ def main() -> None:
         stop(worker)
 
     # Throughput: two single-process workers drain a queue of jobs (round robin over the demos).
-    workers = [start_worker(f"bench{i}", device=args.device, threads=args.threads)[0] for i in (1, 2)]
+    workers = [start(f"bench{i}", device=args.device, threads=args.threads) for i in (1, 2)]
     try:
         # Warm both workers' models so that the figure is the steady state.
         warmup = [post(client, slug, {"seed": (seed := seed + 1)}) for slug in slugs for _ in (1, 2)]
