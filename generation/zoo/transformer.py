@@ -622,6 +622,7 @@ DEMOS = (
     Demo(
         slug="gpt-vq-fashion",
         family="generative-transformers",
+        also=("vaes",),  # a composition: the VQ-VAE (vqvae.py) paints what the transformer writes
         title="GPT over VQ-VAE codes: Fashion-MNIST",
         description="A VQ-VAE turns each 28x28 image into a 7x7 grid of 128 learned codes; the transformer "
         "writes a new grid one code at a time, after a class token (or 'any'), and the VQ-VAE's decoder "
