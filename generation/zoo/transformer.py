@@ -481,6 +481,9 @@ MODELS = (
         kind="text",
         title="GPT-style decoder over the characters of names",
         citation_key=CITATION,
+        # 20,000 steps with dropout 0.1 (919 CPU-s): best validation 2.096 nats/char at step 19,500, where
+        # 10,000 steps without dropout had reached 2.111 (train 2.02: it had begun to overfit).
+        config={"steps": 20000, "dropout": 0.1},
         seed=0,
     ),
     ZooModel(
