@@ -35,11 +35,16 @@ Two models:
       - training keeps the weights of the best validation bits/dim (on ``val_images`` images of the
         fixed validation split, evaluated every ``eval_every`` steps).
 
-The shipped ``pixelcnn-fashion``: 600 steps of 16 images (9,600 images, a sixth of an epoch; 479 CPU-s on
-one thread), validation 3.21 bits/dim without the label and 3.16 with it (first 400 validation images; the
-best validation step was the last). That is short of converged: samples at temperature 1 take the label's
-rough shape (trouser legs, flat sneakers, boxy bags) but are mostly not yet recognisable clothing, and lower
-temperatures collapse to the white background.
+The shipped ``pixelcnn-fashion``: 3,000 steps of 32 images (96,000 images, 1.7 epochs; 2,006 CPU-s on one
+thread), validation 2.786 bits/dim without the label and 2.742 with it (first 400 validation images; the
+best validation step was the last, so it is still under-trained). The first version, 600 steps of 16 images,
+had reached 3.21 and drew no recognisable clothing. Now trousers, pullovers, sneakers, bags and ankle
+boots asked for by label mostly look like themselves; shirts, coats and sandals less so. The label-free
+samples are garment-like textures without a garment's outline: the receptive field reaches 11 rows up, and
+the label is what carries the global shape. The demo's default temperature, 1, was chosen on validation:
+600 class-conditional samples (60 per class) against the validation images at T = 1, 0.95, 0.9, 0.85, 0.8
+scored FD 28.5, 29.5, 38.5, 56.4, 84.8, and the Fashion classifier named the asked class for 52%, 49%,
+44%, 35%, 27% of them (lower temperatures collapse more samples into the empty background).
 
 Sampling (``sample``) is incremental and computes every feature exactly once (documented in ``sample``);
 ``sample_naive`` reruns the whole network on the whole image for every pixel and draws the same pixels
@@ -550,7 +555,7 @@ def _sample_incremental(
 
 # --- the shipped models and their demos ---------------------------------------------------------------------
 
-FASHION = {  # sized for about 7 CPU-minutes of one-thread training (1.2 CPU-s per 32 images measured)
+FASHION = {  # 3,000 steps of 32 images: about 33 CPU-minutes of one-thread training
     "dataset": "fashion",
     "classes": 10,
     "head": "logistic",
@@ -559,11 +564,11 @@ FASHION = {  # sized for about 7 CPU-minutes of one-thread training (1.2 CPU-s p
     "layers": 8,  # 9 gated layers in all: the vertical stack reaches 3 + 8 = 11 rows up
     "kernel": 3,
     "first_kernel": 7,
-    "batch": 16,
+    "batch": 32,
     "lr": 2e-3,
     "warmup": 50,
-    "steps": 600,  # the machine was shared by ~18 processes: 600 steps was what could finish in time
-    "eval_every": 150,
+    "steps": 3000,
+    "eval_every": 500,
     "val_images": 400,
 }
 
