@@ -38,10 +38,9 @@ The bound (``nll_bits_per_dim``), in bits per dimension of the 256-level images,
 diffusion prior in place of N(0, I): for each class y and one draw z ~ q(z | x, y),
     -log P(x | y) <= -log P(x | z, y) + log q(z | x, y) - log p(z | y),
 and -log p(z | y) is bounded by the DDPM's variational bound on the standardised code (ho2020denoising
-eq. 5, the first 50 terms computed and the rest estimated by stratified sampling as in
-``diffusion.nll_bits_per_dim``; the last term a
-Gaussian density, as the code is continuous) plus the log-Jacobian of the standardisation. The classes are
-combined as in ``vae.nll_bits_per_dim``: -log2 Σ_y p(y) exp(ELBO(x, y)).
+eq. 5; its last term a Gaussian density, as the code is continuous; see ``prior_nats`` for which terms are
+computed and which sampled) plus the log-Jacobian of the standardisation. The classes are combined as in
+``vae.nll_bits_per_dim``: -log2 Σ_y p(y) exp(ELBO(x, y)).
 """
 
 from __future__ import annotations
