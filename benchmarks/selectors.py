@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from benchmarks.models import Benchmark, Dataset, Result
+from benchmarks.services import ZOO_RESULTS_DIR
 from catalog.models import Family
 from papers.models import Authorship, Paper
 
@@ -372,3 +373,31 @@ def family_comparison(*, families: list[Family]) -> FamilyComparison:
         ]
         rows.append(ComparisonRow(benchmark, cells))
     return FamilyComparison(families, rows)
+
+
+@dataclass(frozen=True)
+class Composition:
+    name: str
+    title: str
+    parts: list[str]
+    rows: list[dict]  # the composition's row first, then each part's: fd (with fd_low/high), precision, ...
+    verdicts: list[dict]  # per part: {"part": name, "fd": "better" | "worse" | "within noise" | ..., ...}
+
+
+def zoo_compositions() -> list[Composition]:
+    """The zoo's compositions of two families read against their parts, as the zoo's report wrote them
+    (generation/zoo/results/compositions.json, made by ``python -m generation.zoo report``)."""
+    path = ZOO_RESULTS_DIR / "compositions.json"
+    if not path.is_file():
+        return []
+    return [
+        Composition(
+            name=entry["name"],
+            title=entry["title"],
+            parts=entry["parts"],
+            rows=entry["rows"],
+            verdicts=entry["verdicts"],
+        )
+        for entry in json.loads(path.read_text(encoding="utf-8"))
+    ]
+

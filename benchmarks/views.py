@@ -126,7 +126,11 @@ def zoo(request: HttpRequest) -> HttpResponse:
             (table, [(b, charts.bars_svg(board=table.boards[b.pk])) for b in table.benchmarks])
             for table in tables
         ]
-        context = {"sections": sections, "samples": selectors.zoo_sample_grids()}
+        context = {
+            "sections": sections,
+            "samples": selectors.zoo_sample_grids(),
+            "compositions": selectors.zoo_compositions(),
+        }
         return {
             "html": render_to_string("benchmarks/zoo.html", context),
             "title": "The model zoo, measured",

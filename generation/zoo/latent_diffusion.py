@@ -70,7 +70,9 @@ from generation.zoo.params import Param, n_param, seed_param
 from generation.zoo.registry import ZooModel, load, read_manifest
 
 CITATION = "rombach2022high"
-GUIDANCE = 4.0  # the default guidance weight of ``sample`` and the demo, chosen on validation (module docstring)
+GUIDANCE = (
+    4.0  # the default guidance weight of ``sample`` and the demo, chosen on validation (module docstring)
+)
 
 
 @dataclass

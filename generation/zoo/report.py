@@ -26,6 +26,7 @@ from generation.zoo.images import grid_image, png_bytes
 HERE = Path(__file__).resolve().parent
 REPORT_MD = HERE / "REPORT.md"
 REPORT_JSON = evaluate.RESULTS / "report.json"
+COMPOSITIONS_JSON = evaluate.RESULTS / "compositions.json"  # read by the site's zoo page
 FIGURES = {"digits": HERE / "samples.png", "fashion": HERE / "samples-fashion.png"}
 FIGURE = FIGURES["digits"]  # older name
 
@@ -90,6 +91,7 @@ def build_report(
         REPORT_JSON.parent.mkdir(exist_ok=True)
         REPORT_JSON.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n")
         REPORT_MD.write_text(markdown_report(rows))
+        COMPOSITIONS_JSON.write_text(json.dumps(compositions(rows), indent=2, sort_keys=True) + "\n")
         for image_set in evaluate.image_datasets():
             if dataset is None or dataset == image_set:
                 FIGURES[image_set].write_bytes(figure_png(image_set))
@@ -252,27 +254,62 @@ def verdict(composition: dict, part: dict, key: str, better: str) -> str:
     return "better" if wins else "worse"
 
 
-def compositions_section(rows: list[dict]) -> str:
-    """For each composition of two families, its row beside its parts' rows and a verdict per column."""
+COMPOSITION_FIELDS = ("fd", "fd_low", "fd_high", "precision", "recall", "bits_per_dim", "bits_per_dim_kind")
+
+
+def compositions(rows: list[dict]) -> list[dict]:
+    """Each composition of two families with its parts: their rows' figures and, for every part, the
+    verdict per column. Written to results/compositions.json, which the site's zoo page shows."""
     by_name = {row["name"]: row for row in rows}
-    out = []
+    found = []
     for entry in registry.list_models():
         if not entry.parts or entry.name not in by_name:
             continue
         mine = by_name[entry.name]
         parts = [by_name[name] for name in entry.parts if name in by_name]
+        found.append(
+            {
+                "name": entry.name,
+                "title": entry.title,
+                "family": entry.family,
+                "parts": [part["name"] for part in parts],
+                "rows": [
+                    {
+                        "name": row["name"],
+                        "family": row["family"],
+                        **{key: row.get(key) for key in (*COMPOSITION_FIELDS, "samples_per_s")},
+                    }
+                    for row in (mine, *parts)
+                ],
+                "verdicts": [
+                    {
+                        "part": part["name"],
+                        **{key: verdict(mine, part, key, better) for key, _, better in VERDICT_COLUMNS},
+                    }
+                    for part in parts
+                ],
+            }
+        )
+    return found
+
+
+def compositions_section(found: list[dict]) -> str:
+    """The markdown of ``compositions``: per composition, its row beside its parts' and the verdict rows."""
+    out = []
+    for composition in found:
         lines = [
-            f"\n### {entry.name}: {entry.title}\n\nParts: {', '.join(entry.parts)}.\n",
+            f"\n### {composition['name']}: {composition['title']}\n",
+            f"Parts: {', '.join(composition['parts'])}.\n",
             "| row | " + " | ".join(title for _, title, _ in VERDICT_COLUMNS) + " |",
             "|" + "---|" * (len(VERDICT_COLUMNS) + 1),
         ]
-        for row in (mine, *parts):
+        for row in composition["rows"]:
             cells = [_fd_cell(row), _cell(row.get("precision")), _cell(row.get("recall")), _bpd_cell(row)]
             cells.append(_speed_cell(row.get("samples_per_s")))
             lines.append(f"| {row['name']} | " + " | ".join(cells) + " |")
-        for part in parts:
-            verdicts = [verdict(mine, part, key, better) for key, _, better in VERDICT_COLUMNS]
-            lines.append(f"| *{entry.name} vs {part['name']}* | " + " | ".join(verdicts) + " |")
+        for verdicts in composition["verdicts"]:
+            cells = [verdicts[key] for key, _, _ in VERDICT_COLUMNS]
+            lines.append(f"| *{composition['name']} vs {verdicts['part']}* | " + " | ".join(cells) + " |")
         out.append("\n".join(lines) + "\n")
     if not out:
         return ""
@@ -308,7 +345,7 @@ def markdown_report(rows: list[dict]) -> str:
             "end-of-name mark counts); novelty is the share of 1,000 samples not in the training names.\n\n"
             + markdown_table(text_rows, TEXT_COLUMNS)
         )
-    out.append(compositions_section(rows))
+    out.append(compositions_section(compositions(rows)))
     out.append(NOTES.format(boot=evaluate.FD_BOOTSTRAP, k=evaluate.PR_K))
     return "".join(out)
 

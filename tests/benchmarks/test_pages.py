@@ -204,3 +204,23 @@ def test_query_counts_stay_flat_from_10_to_1000_results(client, settings):
     grow(1000)
     large = [_queries(client, path) for path in paths]
     assert large == small, dict(zip(paths, zip(small, large, strict=True), strict=True))
+
+
+@pytest.mark.django_db
+def test_the_zoo_page_reads_each_composition_against_its_parts(client):
+    from benchmarks.selectors import zoo_compositions
+
+    compositions = zoo_compositions()  # the committed results/compositions.json
+    assert {c.name for c in compositions} >= {"latent-diffusion-fashion", "gpt-vq-fashion"}
+    html = client.get("/benchmarks/zoo/").content.decode()
+    section = html.split('id="compositions-head"')[1].split('id="samples-head"')[0]
+    for composition in compositions:
+        assert f'id="composition-{composition.name}"' in section
+        for verdict in composition.verdicts:
+            row = section.split(f"{composition.name} vs {verdict['part']}</th>")[1].split("</tr>")[0]
+            cells = [cell.split("</td>")[0] for cell in row.split('<td class="num">')[1:]]
+            assert cells == [
+                verdict[key] for key in ("fd", "precision", "recall", "bits_per_dim", "samples_per_s")
+            ]
+        mine = composition.rows[0]
+        assert f"{mine['fd']:.2f} <span" in section  # with its interval beside it

@@ -2,6 +2,8 @@
 improved precision/recall, the per-data-set protocol (the reference uses the same N as every model), the
 baselines, and the report's "within noise" marks."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -74,14 +76,17 @@ def test_a_composition_is_read_against_each_part_column_by_column():
     assert report.verdict(whole, far, "samples_per_s", "higher") == "–"  # a column one row lacks
 
 
-def test_the_report_has_a_table_per_composition_with_its_parts():
-    rows = report.with_noise_marks(report.build_report(write=False))
-    section = report.compositions_section(rows)
-    for entry in registry.list_models():
-        if entry.parts and evaluate.stored_row(entry.name) is not None:
-            assert f"### {entry.name}:" in section
-            for part in entry.parts:
-                assert f"| *{entry.name} vs {part}* |" in section
+def test_the_report_has_a_table_per_composition_with_its_parts_and_the_site_s_copy_is_current():
+    found = report.compositions(report.build_report(write=False))
+    section = report.compositions_section(found)
+    composed = [e for e in registry.list_models() if e.parts and evaluate.stored_row(e.name) is not None]
+    assert [c["name"] for c in found] == [e.name for e in composed] and composed
+    for entry in composed:
+        assert f"### {entry.name}:" in section
+        for part in entry.parts:
+            assert f"| *{entry.name} vs {part}* |" in section
+    # The zoo page reads results/compositions.json: `python -m generation.zoo report` keeps it current.
+    assert json.loads(report.COMPOSITIONS_JSON.read_text()) == json.loads(json.dumps(found))
 
 
 def test_precision_and_recall_of_identical_sets_are_one():
