@@ -141,6 +141,31 @@ def test_the_label_matters_to_the_likelihood_and_to_the_samples():
     assert not torch.equal(trousers, bags)
 
 
+def test_with_no_class_asked_for_the_model_is_its_joint_over_the_classes():
+    model = registry.load("pixelcnn-fashion")
+    test = data.fashion("test")
+    x, y = test.images[:24], test.labels[:24]
+    joint = pixelcnn.nll_bits_per_dim(model, x).double()
+    per_class = torch.stack([pixelcnn.nll_bits_per_dim(model, x, torch.full((24,), c)) for c in range(10)])
+    given = pixelcnn.nll_bits_per_dim(model, x, y).double()
+    slack = math.log2(10) / 784  # -log2 p(y) per dimension
+    # -log2 Σ_y p(y) P(x|y): never above the true label's term plus -log2 p(y), never below the best class's.
+    assert (joint <= given + slack + 1e-4).all()
+    assert (joint >= per_class.double().min(0).values - 1e-4).all()
+    # The sampler draws the classes first, from the same generator: asking for them gives the same images.
+    labels = pixelcnn.joint_labels(model, 3, None, generator_for(4))
+    assert torch.equal(
+        pixelcnn.sample(model, 3, generator=generator_for(4)),
+        pixelcnn.sample(model, 3, generator=_after_labels(4, 3), labels=labels),
+    )
+
+
+def _after_labels(seed: int, n: int) -> torch.Generator:
+    generator = generator_for(seed)
+    torch.randint(0, 10, (n,), generator=generator)
+    return generator
+
+
 def test_demo_runs_with_a_label_and_rejects_an_unknown_one():
     result = run_demo("pixelcnn-fashion", {"seed": 1, "n": 2, "label": "Sneaker", "temperature": 0.8})
     assert result.artefacts[0].data.startswith(b"\x89PNG")
