@@ -339,10 +339,13 @@ FASHION_CONFIG = {
     "batch": 64,
     "lr": 1e-3,
     "warmup": 100,
-    "steps": 1000,
-    "eval_every": 200,
+    "steps": 3000,  # validation 3.390 bits/dim at the last step (1,000 steps had reached 3.609)
+    "eval_every": 500,
 }
-FASHION_TEMPERATURE = 0.8  # the demo's default; sample() and the evaluation use T = 1
+# The demo's default; sample() and the evaluation use T = 1. Chosen on validation (1,000 samples against the
+# 5,000 validation images): T = 1, 0.9, 0.8, 0.7 scored FD 25.5, 24.7, 29.6, 40.9, precision 0.744, 0.777,
+# 0.792, 0.761 and recall 0.216, 0.195, 0.154, 0.055.
+FASHION_TEMPERATURE = 0.9
 
 MODELS = (
     ZooModel(
@@ -383,7 +386,7 @@ DEMOS = (
         description="A multi-scale flow (squeeze 28x28 to 14x14 to 7x7, Glow steps of actnorm, invertible "
         "1x1 convolution and affine coupling, half the channels factored out after the first scale) pushes "
         "Gaussian noise back to clothing. The label picks the Gaussian's class-dependent mean and scale. "
-        f"Temperature scales the noise: the default {FASHION_TEMPERATURE} gives cleaner garments; 1 is the "
+        f"Temperature scales the noise: the default {FASHION_TEMPERATURE} scored best on validation; 1 is the "
         "model's own distribution, the one its bits/dim and the evaluation describe.",
         citation_key=CITATION,
         temperature=FASHION_TEMPERATURE,
