@@ -400,4 +400,3 @@ def zoo_compositions() -> list[Composition]:
         )
         for entry in json.loads(path.read_text(encoding="utf-8"))
     ]
-

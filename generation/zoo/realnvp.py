@@ -386,8 +386,8 @@ DEMOS = (
         description="A multi-scale flow (squeeze 28x28 to 14x14 to 7x7, Glow steps of actnorm, invertible "
         "1x1 convolution and affine coupling, half the channels factored out after the first scale) pushes "
         "Gaussian noise back to clothing. The label picks the Gaussian's class-dependent mean and scale. "
-        f"Temperature scales the noise: the default {FASHION_TEMPERATURE} scored best on validation; 1 is the "
-        "model's own distribution, the one its bits/dim and the evaluation describe.",
+        f"Temperature scales the noise: the default {FASHION_TEMPERATURE} scored best on validation; 1 is "
+        "the model's own distribution, the one its bits/dim and the evaluation describe.",
         citation_key=CITATION,
         temperature=FASHION_TEMPERATURE,
     ),
