@@ -97,7 +97,7 @@ def demos_sync() -> DemoSyncReport:
     for position, zoo_demo in enumerate(zoo.list_demos()):
         manifest = _manifest_of(zoo_demo)
         family = families.get(zoo_demo.family)
-        if family is None:
+        if any(slug not in families for slug in zoo_demo.families):
             report.without_family.append(zoo_demo.slug)
         example = None
         if zoo_demo.citation_key:
@@ -119,8 +119,6 @@ def demos_sync() -> DemoSyncReport:
         }
         demo, created = Demo.objects.update_or_create(slug=zoo_demo.slug, defaults=values)
         demo.also_families.set([families[slug] for slug in zoo_demo.also if slug in families])
-        if any(slug not in families for slug in zoo_demo.also):
-            report.without_family.append(zoo_demo.slug)
         (report.created if created else report.updated).append(zoo_demo.slug)
         seen.append(zoo_demo.slug)
     stale = Demo.objects.filter(is_active=True).exclude(slug__in=seen)
