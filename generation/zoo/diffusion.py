@@ -249,20 +249,18 @@ def lr_factor(cfg, step: int) -> float:
     return 0.5 * (1 + math.cos(math.pi * progress))
 
 
-class _Validation:
-    """L_simple on a fixed set of validation images with fixed timesteps (evenly spread over 0..T-1) and
-    fixed noise, so two sets of weights are compared on exactly the same draws."""
+class FixedDrawLoss:
+    """L_simple on fixed clean inputs x_0 with fixed timesteps (evenly spread over 0..T-1) and fixed noise
+    drawn from ``generator``, so two sets of weights are compared on exactly the same draws. Used by ``fit``
+    on validation images and by latent_diffusion.py on validation codes."""
 
-    def __init__(self, cfg: Config, schedule: Schedule):
-        images = image_set_of(cfg)
-        val = images.split("val")
-        n = min(cfg.val_images, len(val.labels))
-        g = torch.Generator().manual_seed(12345)  # its own generator: training's draws do not depend on it
-        keep = torch.randperm(len(val.labels), generator=g)[:n]
-        x0 = data.to_unit(val.images[keep], images.levels)
-        self.labels = val.labels[keep]
-        self.i = torch.arange(n) * cfg.timesteps // n
-        self.noise = torch.randn(x0.shape, generator=g)
+    def __init__(
+        self, x0: torch.Tensor, labels: torch.Tensor, schedule: Schedule, generator: torch.Generator
+    ):
+        n = len(labels)
+        self.labels = labels
+        self.i = torch.arange(n) * schedule.T // n
+        self.noise = torch.randn(x0.shape, generator=generator)
         self.xt = schedule.q_sample(x0, self.i, self.noise)
 
     @torch.inference_mode()
@@ -273,6 +271,16 @@ class _Validation:
             eps = model(self.xt[part], self.i[part], self.labels[part])
             total += F.mse_loss(eps, self.noise[part], reduction="sum").item()
         return total / self.noise.numel()
+
+
+def _validation(cfg: Config, schedule: Schedule) -> FixedDrawLoss:
+    """The fixed validation loss of ``fit``: ``val_images`` validation images chosen by a seeded draw."""
+    images = image_set_of(cfg)
+    val = images.split("val")
+    n = min(cfg.val_images, len(val.labels))
+    g = torch.Generator().manual_seed(12345)  # its own generator: training's draws do not depend on it
+    keep = torch.randperm(len(val.labels), generator=g)[:n]
+    return FixedDrawLoss(data.to_unit(val.images[keep], images.levels), val.labels[keep], schedule, g)
 
 
 def fit(model: UNet, cfg: Config, *, generator: torch.Generator, log: Callable[[int, dict], None]) -> dict:
@@ -300,7 +308,7 @@ def fit(model: UNet, cfg: Config, *, generator: torch.Generator, log: Callable[[
     lr_schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: lr_factor(cfg, step))
     decays = (cfg.ema, *[d for d in cfg.ema_candidates if d != cfg.ema])
     emas = {d: copy.deepcopy(model).eval() for d in decays}
-    validation = _Validation(cfg, schedule) if cfg.val_every > 0 else None
+    validation = _validation(cfg, schedule) if cfg.val_every > 0 else None
     best: dict = {"val_loss": math.inf}
     model.train()
     history: dict[str, list[float]] = {"loss": []}

@@ -59,6 +59,7 @@ from generation.zoo import data, vae
 from generation.zoo.demos import Artefact, Demo, generator_for, labels_for
 from generation.zoo.diffusion import (
     NULL_LABEL,
+    FixedDrawLoss,
     Schedule,
     ddim_sample,
     guided_eps,
@@ -172,28 +173,14 @@ def _draw(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator) ->
     return mu + (0.5 * logvar).exp() * torch.randn(mu.shape, generator=generator)
 
 
-class _Validation:
-    """L_simple on fixed validation codes: one posterior draw per image, evenly spread timesteps, fixed
-    noise, so the raw and averaged weights are compared on exactly the same draws."""
-
-    def __init__(self, model: Denoiser, mu: torch.Tensor, logvar: torch.Tensor, labels: torch.Tensor):
-        g = torch.Generator().manual_seed(12345)  # its own generator: training's draws do not depend on it
-        n = len(labels)
-        schedule = Schedule(model.config)
-        x0 = model.standardise(_draw(mu, logvar, g))
-        self.labels = labels
-        self.i = torch.arange(n) * model.config.timesteps // n
-        self.noise = torch.randn(x0.shape, generator=g)
-        self.xt = schedule.q_sample(x0, self.i, self.noise)
-
-    @torch.inference_mode()
-    def loss(self, model: nn.Module, batch: int = 1000) -> float:
-        total = 0.0
-        for s in range(0, len(self.labels), batch):
-            part = slice(s, s + batch)
-            eps = model(self.xt[part], self.i[part], self.labels[part])
-            total += F.mse_loss(eps, self.noise[part], reduction="sum").item()
-        return total / self.noise.numel()
+def _validation(
+    model: Denoiser, mu: torch.Tensor, logvar: torch.Tensor, labels: torch.Tensor
+) -> FixedDrawLoss:
+    """L_simple on fixed validation codes: one posterior draw per image, then ``diffusion.FixedDrawLoss``'s
+    fixed timesteps and noise, so the raw and averaged weights are compared on exactly the same draws."""
+    g = torch.Generator().manual_seed(12345)  # its own generator: training's draws do not depend on it
+    x0 = model.standardise(_draw(mu, logvar, g))
+    return FixedDrawLoss(x0, labels, Schedule(model.config), g)
 
 
 def fit(
@@ -214,7 +201,7 @@ def fit(
     model.scale.copy_((mu.var(0) + logvar.exp().mean(0)).sqrt())
     n_val = min(cfg.val_codes, len(val.labels))
     val_mu, val_logvar = encode(autoencoder, val.images, val.labels)
-    validation = _Validation(model, val_mu[:n_val], val_logvar[:n_val], val.labels[:n_val])
+    validation = _validation(model, val_mu[:n_val], val_logvar[:n_val], val.labels[:n_val])
 
     schedule = Schedule(cfg)
     optimiser = torch.optim.Adam(model.parameters(), lr=cfg.lr)

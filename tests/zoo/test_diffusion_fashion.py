@@ -33,7 +33,7 @@ def test_tiny_fashion_fit_ships_the_weights_chosen_on_validation():
     assert metrics["history"]["val_step"] == [15, 30]
     assert chosen["weights"] in {"raw", "ema 0.999", "ema 0.9"}
     # The weights the model now holds score the validation loss recorded for the choice, the best of all.
-    validation = diffusion._Validation(cfg, diffusion.Schedule(cfg))
+    validation = diffusion._validation(cfg, diffusion.Schedule(cfg))
     assert validation.loss(model) == pytest.approx(chosen["val_loss_simple"], abs=1e-5)
     every = [v for key, values in metrics["history"].items() if key.startswith("val_loss") for v in values]
     assert chosen["val_loss_simple"] == pytest.approx(min(every), abs=1e-5)
